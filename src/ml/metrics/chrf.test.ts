@@ -1,0 +1,77 @@
+import { corpusChrf, sentenceChrf } from './chrf';
+
+// Reference values from sacreBLEU's own test suite (test/test_chrf.py, sacreBLEU 2.x).
+describe('corpusChrf (sacreBLEU reference values)', () => {
+  it.each([
+    [['abcdefg'], ['hijklmnop'], 0.0],
+    [['a'], ['b'], 0.0],
+    [[''], ['b'], 0.0],
+    [[''], ['ref'], 0.0],
+    [[''], ['reference'], 0.0],
+    [['aa'], ['ab'], 8.3333],
+    [['a', 'b'], ['a', 'c'], 8.3333],
+    [['a'], ['a'], 16.6667],
+    [['a b c'], ['a b c'], 50.0],
+    [['a b c'], ['abc'], 50.0],
+    [
+      [' risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .'],
+      ['risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .'],
+      63.36173,
+    ],
+    [
+      [' Die    Beziehung zwischen  Obama und Netanjahu ist nicht gerade  freundlich. '],
+      ['Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.'],
+      64.1302698,
+    ],
+    [['Niemand hat die Absicht, eine Mauer zu errichten'], ['Niemand hat die Absicht, eine Mauer zu errichten'], 100.0],
+  ])('eps smoothing, beta 3: %p vs %p = %p', (h, r, expected) => {
+    expect(Math.abs(corpusChrf(h, [r], { beta: 3, epsSmoothing: true }) - expected)).toBeLessThan(1e-4);
+  });
+
+  it.each([
+    [['a'], ['a'], 100.0],
+    [[''], ['reference'], 0.0],
+    [['a b c'], ['a b c'], 100.0],
+    [['a b c'], ['abc'], 100.0],
+    [[''], ['c'], 0.0],
+    [['a', 'b'], ['a', 'c'], 50.0],
+    [['aa'], ['ab'], 25.0],
+  ])('effective order (the default), beta 3: %p vs %p = %p', (h, r, expected) => {
+    expect(Math.abs(corpusChrf(h, [r], { beta: 3 }) - expected)).toBeLessThan(1e-4);
+  });
+
+  it.each([
+    [
+      ['Die Beziehung zwischen Obama und Netanjahu ist nicht gerade freundlich.'],
+      ['Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.'],
+      67.3481606,
+    ],
+    [
+      ['risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .'],
+      ['risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .'],
+      65.2414427,
+    ],
+  ])('keeping whitespace: %p = %p', (h, r, expected) => {
+    expect(Math.abs(corpusChrf(h, [r], { beta: 3, whitespace: true }) - expected)).toBeLessThan(1e-4);
+  });
+
+  it.each([
+    [
+      'Co nás nejvíc trápí, protože lékaři si vybírají, kdo bude žít a kdo zemře.',
+      ['Nejvíce smutní jsme z toho, že musíme rozhodovat o tom, kdo bude žít a kdo zemře.'],
+      39.14078509,
+    ],
+    [
+      'Nebo prostě nemají vybavení, které by jim pomohlo, uvedli lékaři.',
+      ['A někdy nemáme ani potřebný materiál, abychom jim pomohli, popsali lékaři.'],
+      31.22557079,
+    ],
+    [
+      'Lapali po dechu, jejich životy skončily dřív, než skutečně začaly.',
+      ['Lapali po dechu a pak jejich život skončil - dřív, než skutečně mohl začít, připomněli.'],
+      57.15704367,
+    ],
+  ])('sentence chrF (beta 2, eps smoothing) of %p', (h, r, expected) => {
+    expect(Math.abs(sentenceChrf(h, r, { epsSmoothing: true }) - expected)).toBeLessThan(1e-4);
+  });
+});
