@@ -233,6 +233,8 @@ export interface Rng {
   next(): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
+  /** Standard normal sample. */
+  normal(): number;
   /** A 31-bit seed for tfjs ops that take one (dropout, initializers). */
   seed(): number;
   /** In-place Fisher–Yates shuffle; returns the array. */
@@ -413,6 +415,8 @@ export interface TaskModule<Row, HP extends TrainHyperparameters, State, Batch, 
   readonly hyperparameterSpec: HyperparameterSpec;
   /** Validation metric for early stopping / best-model selection by default. */
   readonly primaryMetric: { name: string; mode: 'min' | 'max' };
+  /** When the watched metric depends on hyperparameters (e.g. a mode); overrides `primaryMetric`. */
+  primaryMetricFor?(hp: HP): { name: string; mode: 'min' | 'max' };
 
   /** Complete hyperparameters (common + task) sensible for a training set of `nTrain` rows. */
   defaults(nTrain: number): HP;
