@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every variable is documented here and in
+ * `.env.example`; a bad value stops boot with a message naming the variable.
+ * Defaults are the embedded ones: no variable is needed to run on a laptop.
+ */
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  /** Runtime environment; `production` refuses the development JWT secret. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** HTTP port for GraphQL, websockets and the plain routes. 0 picks a free port. */
+  PORT: int(0, 65535).default(4000),
+  /** Interface to bind. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Postgres connection string. Unset: an embedded Postgres is started under DATA_DIR/postgres. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Pool size per API process. */
+  DATABASE_POOL_SIZE: int(1, 200).default(20),
+  /** Where embedded Postgres, blobs and the generated dev secret live. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Apply pending migrations when `serve` starts (always on for embedded Postgres). */
+  MIGRATE_ON_START: bool.optional(),
+  /** HMAC secret for access tokens (>= 32 chars). Unset outside production: generated once into DATA_DIR. */
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  /** Lifetime of an access token, seconds. */
+  ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
+  /** Lifetime of a refresh token, seconds. */
+  REFRESH_TOKEN_TTL_SECONDS: int(60, 90 * 86_400).default(30 * 86_400),
+  /** Lifetime of an invitation token, seconds. */
+  INVITATION_TTL_SECONDS: int(60, 30 * 86_400).default(7 * 86_400),
+  /** Largest accepted JSON request body, bytes. */
+  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  /** Deepest accepted query (selection nesting). */
+  MAX_QUERY_DEPTH: int(2, 100).default(12),
+  /** Highest accepted query cost (Shopify-style: objects 1, connections × first). */
+  MAX_QUERY_COST: int(10, 100_000).default(1000),
+  /** Per-tenant leaky bucket: capacity in cost points. */
+  RATE_LIMIT_CAPACITY: int(10, 10_000_000).default(2000),
+  /** Per-tenant leaky bucket: points restored per second. */
+  RATE_LIMIT_RESTORE_RATE: int(1, 10_000_000).default(100),
+  /** pino level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Parses an environment (default: process.env) into a typed config, or throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(picked[String(i.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && !parsed.data.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  return parsed.data;
+}

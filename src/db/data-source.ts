@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { Foundation1764400000000 } from '../../migrations/1764400000000-Foundation';
+import { ApiKey } from '../auth/api-key.entity';
+import { RefreshToken } from '../auth/refresh-token.entity';
+import { User } from '../auth/user.entity';
+import { Invitation } from '../tenancy/invitation.entity';
+import { Membership } from '../tenancy/membership.entity';
+import { Tenant } from '../tenancy/tenant.entity';
+
+/** Every entity, listed explicitly (no globs: they break under jest and bundlers). */
+export const entities = [Tenant, User, Membership, Invitation, ApiKey, RefreshToken];
+/** Every migration, in order. Hand-written SQL; `synchronize` is never on. */
+export const migrations = [Foundation1764400000000];
+
+/** Builds the one DataSource of a process for a connection string. */
+export function createDataSource(url: string, poolSize = 20): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: { max: poolSize, application_name: 'tuneforge' },
+  });
+}

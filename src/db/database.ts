@@ -1,0 +1,79 @@
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+
+/** Who a unit of work acts for. `tenantId` drives row-level security; `userId` widens it to the user's own rows. */
+export interface TenantScope {
+  tenantId: string;
+  userId?: string | null;
+}
+
+/** The NOLOGIN role that row-level security applies to (created by the first migration). */
+export const APP_ROLE = 'tuneforge_app';
+
+const SCOPE_SQL = `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`;
+
+/**
+ * A transaction opened lazily, bound to one tenant: the first `manager()` call begins it,
+ * switches to the RLS-bound role and sets `app.tenant_id`; `finish()` commits or rolls back.
+ * One per GraphQL request, one per job.
+ */
+export class TenantTransaction {
+  private runner: QueryRunner | null = null;
+  private opening: Promise<EntityManager> | null = null;
+
+  constructor(private readonly dataSource: DataSource, readonly scope: TenantScope) {}
+
+  manager(): Promise<EntityManager> {
+    if (!this.opening) this.opening = this.open();
+    return this.opening;
+  }
+
+  private async open(): Promise<EntityManager> {
+    const runner = this.dataSource.createQueryRunner();
+    this.runner = runner;
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(SCOPE_SQL, [this.scope.tenantId, this.scope.userId ?? '']);
+    return runner.manager;
+  }
+
+  /** Commits when `ok`, otherwise rolls back; always releases the connection. Safe to call twice. */
+  async finish(ok: boolean): Promise<void> {
+    const runner = this.runner;
+    this.runner = null;
+    if (!runner) return;
+    try {
+      if (runner.isTransactionActive) {
+        if (ok) await runner.commitTransaction();
+        else await runner.rollbackTransaction();
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+/** Entry points to Postgres for services: tenant-scoped work, and the few system operations of auth. */
+export class Database {
+  constructor(readonly dataSource: DataSource) {}
+
+  /** Runs `fn` in its own transaction as the RLS-bound role for `scope`; commits if it resolves. */
+  async withTenant<T>(scope: TenantScope, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    const tx = new TenantTransaction(this.dataSource, scope);
+    try {
+      const result = await fn(await tx.manager());
+      await tx.finish(true);
+      return result;
+    } catch (err) {
+      await tx.finish(false);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction as the owning role, outside row-level security. Only for the
+   * operations that precede a tenant (sign-up, log-in, token refresh, API-key lookup, invitations).
+   */
+  system<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(fn);
+  }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config';
+import { openDatabase } from './db/bootstrap';
+import { createLogger } from './server/observability';
+import { buildApiSchema, printApiSchema } from './server/schema';
+import { serveApi } from './server/serve';
+
+const USAGE = `usage: tuneforge <command>
+
+commands:
+  serve     run the API (GraphQL at /graphql); embedded Postgres when DATABASE_URL is unset
+  migrate   apply pending database migrations and exit
+  schema    write the GraphQL schema to schema.graphql (or --check to compare)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'schema') {
+    const sdl = printApiSchema(await buildApiSchema());
+    const file = path.resolve(__dirname, '../../schema.graphql');
+    if (rest.includes('--check')) {
+      const same = fs.existsSync(file) && fs.readFileSync(file, 'utf8') === sdl;
+      console.log(same ? 'schema.graphql is up to date' : 'schema.graphql is out of date: run npm run schema:emit');
+      return same ? 0 : 1;
+    }
+    fs.writeFileSync(file, sdl);
+    console.log(`wrote ${file}`);
+    return 0;
+  }
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  if (command === 'migrate') {
+    const db = await openDatabase(config, log, { migrate: true });
+    await db.close();
+    return 0;
+  }
+  if (command === 'serve') {
+    const api = await serveApi(config, log);
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      const force = setTimeout(() => process.exit(1), 30_000);
+      force.unref();
+      api.stop().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    return new Promise<number>(() => {}); // runs until a signal
+  }
+  process.stderr.write(command ? `unknown command "${command}"\n\n${USAGE}` : USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,185 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { NextFunction, Request, Response } from 'express';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import http from 'node:http';
+import crypto from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { Passport } from 'passport';
+import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { Principal } from '../auth/principal';
+import { AppError, REQUEST_STATUS } from '../common/errors';
+import { Config } from '../config';
+import { TenantTransaction } from '../db/database';
+import { Context, createLoaders } from './context';
+import { depthLimitRule } from './limits';
+import { ApiMetrics } from './observability';
+import { requestPlugin } from './request-plugin';
+import { buildApiSchema } from './schema';
+import { Services } from './services';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting, finishes in-flight requests, closes websockets. The caller closes the database. */
+  close(): Promise<void>;
+}
+
+type AuthedRequest = Request & { principal?: Principal | null; authError?: AppError };
+
+/** Errors Apollo or we raise on purpose keep their message; anything else is masked. */
+function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  }
+  const { stacktrace: _ignored, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  return { ...formatted, extensions };
+}
+
+/** A JSON body in GraphQL's error shape for requests rejected before GraphQL runs. */
+function rejectRequest(res: Response, status: number, code: string, message: string, requestId: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code, requestId } }] });
+}
+
+/** Wires Express, passport, Apollo and graphql-ws on one HTTP server and starts listening. */
+export async function startServer(config: Config, services: Services, log: Logger, opts: { ready: () => Promise<boolean> }): Promise<RunningServer> {
+  const schema = await buildApiSchema();
+  const metrics = new ApiMetrics();
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const passport = new Passport();
+  passport.use(
+    new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, user?: Principal | false) => void) => {
+      services.auth.authenticate(token, req.header('x-tenant-id') ?? undefined).then(
+        (principal) => done(null, principal),
+        (err) => done(err),
+      );
+    }),
+  );
+
+  // Plain routes.
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const ready = await opts.ready().catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    validationRules: [depthLimitRule(config.MAX_QUERY_DEPTH)],
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestPlugin(schema, metrics, { maxCost: config.MAX_QUERY_COST })],
+  });
+  await apollo.start();
+
+  const requestIdOf = (req: Request) => {
+    const given = req.header('x-request-id');
+    return given && /^[\w.-]{1,100}$/.test(given) ? given : crypto.randomUUID();
+  };
+
+  const authenticate = (req: AuthedRequest, res: Response, next: NextFunction) => {
+    if (!req.headers.authorization) return next();
+    passport.authenticate('bearer', { session: false }, (err: unknown, principal: Principal | false) => {
+      if (err) req.authError = err instanceof AppError ? err : new AppError('UNAUTHENTICATED', 'credentials could not be checked');
+      else if (!principal) req.authError = new AppError('UNAUTHENTICATED', 'Authorization must be "Bearer <access token or API key>"');
+      else req.principal = principal;
+      next();
+    })(req, res, next);
+  };
+
+  app.use(
+    '/graphql',
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    authenticate,
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<Context> => {
+        const r = req as AuthedRequest;
+        const requestId = requestIdOf(r);
+        if (r.authError) {
+          const code = r.authError.code;
+          throw new GraphQLError(r.authError.message, { extensions: { code, requestId, http: { status: REQUEST_STATUS[code] ?? 401 } } });
+        }
+        const principal = r.principal ?? null;
+        const tx = principal ? new TenantTransaction(services.db.dataSource, { tenantId: principal.tenantId, userId: principal.userId }) : null;
+        if (tx) res.once('close', () => void tx.finish(false));
+        return {
+          requestId,
+          principal,
+          tx,
+          services,
+          loaders: createLoaders(() => (tx ? tx.manager() : Promise.reject(new AppError('UNAUTHENTICATED', 'sign in first')))),
+          log: log.child({ requestId, tenantId: principal?.tenantId, userId: principal?.userId, apiKeyId: principal?.apiKeyId }),
+          clientKey: r.ip ?? 'unknown',
+        };
+      },
+    }),
+  );
+
+  // Body-parser failures (bad JSON, too large) answered in GraphQL's error shape.
+  app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const requestId = requestIdOf(req);
+    if (err.type === 'entity.too.large') return rejectRequest(res, 413, 'BAD_USER_INPUT', `request body exceeds ${config.MAX_BODY_BYTES} bytes`, requestId);
+    if (err.type === 'entity.parse.failed') return rejectRequest(res, 400, 'BAD_USER_INPUT', 'request body is not valid JSON', requestId);
+    if (err.status && err.status < 500) return rejectRequest(res, err.status, 'BAD_USER_INPUT', err.message, requestId);
+    log.error({ err, requestId }, 'unhandled HTTP error');
+    return rejectRequest(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error', requestId);
+  });
+
+  // Subscriptions over graphql-ws on the same port and path.
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const subscriptions = new Map<string, TenantTransaction>();
+  const wsServer = useServer<Record<string, unknown>>(
+    {
+      schema,
+      context: async (ctx, id): Promise<Context> => {
+        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const bearer = typeof auth === 'string' ? auth.replace(/^Bearer\s+/i, '') : null;
+        const tenant = ctx.connectionParams?.['x-tenant-id'];
+        const principal = bearer ? await services.auth.authenticate(bearer, typeof tenant === 'string' ? tenant : undefined) : null;
+        const tx = principal ? new TenantTransaction(services.db.dataSource, { tenantId: principal.tenantId, userId: principal.userId }) : null;
+        if (tx) subscriptions.set(id, tx);
+        const requestId = crypto.randomUUID();
+        return {
+          requestId,
+          principal,
+          tx,
+          services,
+          loaders: createLoaders(() => (tx ? tx.manager() : Promise.reject(new AppError('UNAUTHENTICATED', 'sign in first')))),
+          log: log.child({ requestId, tenantId: principal?.tenantId, transport: 'ws' }),
+          clientKey: 'ws',
+        };
+      },
+      onComplete: async (_ctx, id) => {
+        await subscriptions.get(id)?.finish(true);
+        subscriptions.delete(id);
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  log.info({ port }, `Tuneforge API listening on http://${host}:${port}/graphql`);
+
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    async close() {
+      await wsServer.dispose();
+      await apollo.stop(); // drains in-flight HTTP requests, then closes the server
+      for (const tx of subscriptions.values()) await tx.finish(false);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import DataLoader from 'dataloader';
+import { Logger } from 'pino';
+import { EntityManager, In } from 'typeorm';
+import { Principal } from '../auth/principal';
+import { User } from '../auth/user.entity';
+import { AppError } from '../common/errors';
+import { TenantTransaction } from '../db/database';
+import { Tenant } from '../tenancy/tenant.entity';
+import { Services } from './services';
+
+/** Per-request batching loaders: relations that fan out (members → user) cost one query per level. */
+export interface Loaders {
+  user: DataLoader<string, User | null>;
+  tenant: DataLoader<string, Tenant | null>;
+}
+
+export interface Context {
+  requestId: string;
+  principal: Principal | null;
+  /** The request's tenant transaction; null for anonymous requests. */
+  tx: TenantTransaction | null;
+  services: Services;
+  loaders: Loaders;
+  log: Logger;
+  /** Client key for anonymous rate limiting (the remote address). */
+  clientKey: string;
+}
+
+function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
+  return new DataLoader(async (ids) => {
+    const rows = await load([...ids]);
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
+
+export function createLoaders(manager: () => Promise<EntityManager>): Loaders {
+  return {
+    user: byId(async (ids) => (await manager()).findBy(User, { id: In(ids) })),
+    tenant: byId(async (ids) => (await manager()).findBy(Tenant, { id: In(ids) })),
+  };
+}
+
+/** The caller, or UNAUTHENTICATED. */
+export function principalOf(ctx: Context): Principal {
+  if (!ctx.principal) throw new AppError('UNAUTHENTICATED', 'sign in: send Authorization: Bearer <token or API key>');
+  return ctx.principal;
+}
+
+/** The request's tenant-scoped EntityManager (row-level security on), or UNAUTHENTICATED. */
+export function tenantManager(ctx: Context): Promise<EntityManager> {
+  principalOf(ctx);
+  return ctx.tx!.manager();
+}
+
+/** Tenant-private lists are readable only for the tenant the request acts for (pick another with X-Tenant-Id). */
+export function assertCurrentTenant(ctx: Context, tenantId: string): void {
+  if (principalOf(ctx).tenantId !== tenantId) {
+    throw new AppError('FORBIDDEN', 'this list is only readable for the current tenant: send X-Tenant-Id to switch');
+  }
+}

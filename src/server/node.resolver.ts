@@ -1,0 +1,50 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { EntityManager } from 'typeorm';
+import { ApiKey } from '../auth/api-key.entity';
+import { presentApiKey } from '../auth/auth.types';
+import { Scope } from '../auth/scopes';
+import { User } from '../auth/user.entity';
+import { AppError, notFound } from '../common/errors';
+import { parseGlobalId } from '../common/global-id';
+import { Node } from '../common/relay';
+import { Invitation } from '../tenancy/invitation.entity';
+import { Membership } from '../tenancy/membership.entity';
+import { Tenant } from '../tenancy/tenant.entity';
+import { presentInvitation, presentMembership, presentTenant, presentUser } from '../tenancy/tenancy.types';
+import { Context, principalOf, tenantManager } from './context';
+
+/** How `node(id)` fetches each type: through the tenant's RLS-bound manager, so foreign rows are invisible. */
+export interface NodeFetcher {
+  scope?: Scope;
+  fetch(m: EntityManager, id: string): Promise<Node | null>;
+}
+
+const fetchers: Record<string, NodeFetcher> = {
+  Tenant: { fetch: async (m, id) => { const t = await m.findOneBy(Tenant, { id }); return t && presentTenant(t); } },
+  User: { fetch: async (m, id) => { const u = await m.findOneBy(User, { id }); return u && presentUser(u); } },
+  Membership: { fetch: async (m, id) => { const x = await m.findOneBy(Membership, { id }); return x && presentMembership(x); } },
+  Invitation: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(Invitation, { id }); return x && presentInvitation(x); } },
+  ApiKey: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(ApiKey, { id }); return x && presentApiKey(x); } },
+};
+
+/** Lets a feature make its types reachable through `node(id)`. */
+export function registerNodeType(type: string, fetcher: NodeFetcher): void {
+  fetchers[type] = fetcher;
+}
+
+@Resolver()
+export class NodeResolver {
+  @Query(() => Node, { nullable: true, description: 'Any object by global ID. Missing and foreign IDs are both NOT_FOUND.' })
+  async node(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Node> {
+    const principal = principalOf(ctx);
+    const parsed = parseGlobalId(id);
+    const fetcher = parsed && fetchers[parsed.type];
+    if (!parsed || !fetcher) throw notFound('Node');
+    if (fetcher.scope && !principal.scopes.has(fetcher.scope)) {
+      throw new AppError('FORBIDDEN', `reading a ${parsed.type} needs the "${fetcher.scope}" scope`, { extensions: { requiredScope: fetcher.scope } });
+    }
+    const node = await fetcher.fetch(await tenantManager(ctx), parsed.id);
+    if (!node) throw notFound(parsed.type);
+    return node;
+  }
+}

@@ -1,0 +1,73 @@
+import { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import { GraphQLSchema } from 'graphql';
+import { AppError } from '../common/errors';
+import { Context } from './context';
+import { costTooHigh, queryCost } from './limits';
+import { ApiMetrics } from './observability';
+import { ThrottleStatus } from './rate-limit';
+
+interface CostExtension {
+  requestedQueryCost: number;
+  actualQueryCost: number | null;
+  throttleStatus: ThrottleStatus | null;
+}
+
+/**
+ * The request lifecycle around execution: cost check and rate limit before anything runs, the
+ * tenant transaction's commit or rollback after, then `extensions.cost`, the request id on errors,
+ * logs and metrics.
+ */
+export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits: { maxCost: number }): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      let operation = 'unknown';
+      const cost: CostExtension = { requestedQueryCost: 0, actualQueryCost: null, throttleStatus: null };
+      return {
+        async didResolveOperation({ contextValue: ctx, document, request, operationName }) {
+          operation = operationName ?? 'anonymous';
+          cost.requestedQueryCost = queryCost(schema, document, request.variables, operationName ?? undefined);
+          if (cost.requestedQueryCost > limits.maxCost) throw costTooHigh(cost.requestedQueryCost, limits.maxCost);
+          const key = ctx.principal ? `tenant:${ctx.principal.tenantId}` : `anon:${ctx.clientKey}`;
+          const admission = await ctx.services.rateLimiter.take(key, Math.max(1, cost.requestedQueryCost));
+          cost.throttleStatus = admission.status;
+          if (!admission.allowed) {
+            throw new AppError('THROTTLED', `rate limit exceeded: retry in ${admission.retryAfterMs} ms`, {
+              extensions: { retryAfterMs: admission.retryAfterMs, cost },
+            });
+          }
+          cost.actualQueryCost = cost.requestedQueryCost;
+        },
+        async didEncounterErrors({ contextValue: ctx, errors }) {
+          for (const err of errors) {
+            const original = err.originalError;
+            if (original && !(original instanceof AppError) && err.extensions?.code === undefined) {
+              ctx.log.error({ err: original, operation }, 'unexpected error');
+            }
+          }
+        },
+        async willSendResponse(rc: GraphQLRequestContextWillSendResponse<Context>) {
+          const ctx = rc.contextValue;
+          const body = rc.response.body;
+          if (body.kind !== 'single') return;
+          const result = body.singleResult;
+          try {
+            await ctx.tx?.finish(!result.errors?.length);
+          } catch (err) {
+            ctx.log.error({ err, operation }, 'commit failed');
+            result.data = null;
+            result.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+          }
+          if (result.errors) result.errors = result.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: ctx.requestId } }));
+          result.extensions = { ...result.extensions, cost, requestId: ctx.requestId };
+          rc.response.http.headers.set('x-request-id', ctx.requestId);
+          const outcome = result.errors?.length ? String(result.errors[0].extensions?.code ?? 'ERROR') : 'OK';
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.requests.inc({ operation, outcome });
+          metrics.duration.observe({ operation }, seconds);
+          ctx.log.info({ operation, outcome, ms: Math.round(seconds * 1000), cost: cost.requestedQueryCost }, 'graphql');
+        },
+      };
+    },
+  };
+}

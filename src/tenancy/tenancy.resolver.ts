@@ -1,0 +1,131 @@
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { ApiKeyNode, presentApiKey } from '../auth/auth.types';
+import { ApiKey } from '../auth/api-key.entity';
+import { notFound, toPayload } from '../common/errors';
+import { PageArgs } from '../common/relay';
+import { assertCurrentTenant, Context, principalOf, tenantManager } from '../server/context';
+import { Role } from './membership.entity';
+import {
+  AcceptInvitationPayload,
+  InvitationConnection,
+  InviteMemberInput,
+  InviteMemberPayload,
+  MembershipConnection,
+  MembershipNode,
+  MembershipPayload,
+  presentInvitation,
+  presentMembership,
+  presentTenant,
+  presentUser,
+  TenantNode,
+  UpdateMemberRoleInput,
+  UserNode,
+} from './tenancy.types';
+
+@ObjectType({ description: 'The caller: a signed-in user, or an API key, acting for one tenant.' })
+export class Viewer {
+  @Field(() => UserNode, { nullable: true, description: 'Null when the caller is an API key.' }) user!: UserNode | null;
+  @Field(() => ApiKeyNode, { nullable: true, description: 'Null when the caller is a user.' }) apiKey!: ApiKeyNode | null;
+  @Field(() => TenantNode, { description: 'The tenant this request acts for.' }) tenant!: TenantNode;
+  @Field(() => Role, { nullable: true, description: 'The user\'s role in the tenant; null for API keys.' }) role!: Role | null;
+  @Field(() => [String]) scopes!: string[];
+  userId!: string | null;
+}
+
+@Resolver(() => Viewer)
+export class ViewerResolver {
+  @Query(() => Viewer, { description: 'Who is calling, for which tenant, with which scopes.' })
+  async viewer(@Ctx() ctx: Context): Promise<Viewer> {
+    const p = principalOf(ctx);
+    const [tenant, user, apiKey] = await Promise.all([
+      ctx.loaders.tenant.load(p.tenantId),
+      p.userId ? ctx.loaders.user.load(p.userId) : null,
+      p.apiKeyId ? (await tenantManager(ctx)).findOneBy(ApiKey, { id: p.apiKeyId }) : null,
+    ]);
+    if (!tenant) throw notFound('Tenant');
+    return {
+      user: user ? presentUser(user) : null,
+      apiKey: apiKey ? presentApiKey(apiKey) : null,
+      tenant: presentTenant(tenant),
+      role: p.role,
+      scopes: [...p.scopes].sort(),
+      userId: p.userId,
+    };
+  }
+
+  @FieldResolver(() => [TenantNode], { description: 'Every tenant the user belongs to (for a tenant switcher); for an API key, its own.' })
+  async tenants(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<TenantNode[]> {
+    if (!viewer.userId) return [viewer.tenant];
+    const rows = await ctx.services.tenancy.tenantsOfUser(await tenantManager(ctx), viewer.userId);
+    return rows.map((r) => presentTenant(r.tenant));
+  }
+}
+
+@Resolver(() => TenantNode)
+export class TenantResolver {
+  @FieldResolver(() => MembershipConnection, { description: 'Members of the tenant, oldest first.' })
+  async members(@Root() tenant: TenantNode, @Args() page: PageArgs, @Ctx() ctx: Context) {
+    assertCurrentTenant(ctx, tenant.rowId);
+    return ctx.services.tenancy.listMembers(await tenantManager(ctx), tenant.rowId, page, presentMembership);
+  }
+
+  @Authorized('admin')
+  @FieldResolver(() => InvitationConnection, { description: 'Invitations sent, oldest first.' })
+  async invitations(@Root() tenant: TenantNode, @Args() page: PageArgs, @Ctx() ctx: Context) {
+    assertCurrentTenant(ctx, tenant.rowId);
+    return ctx.services.tenancy.listInvitations(await tenantManager(ctx), tenant.rowId, page, presentInvitation);
+  }
+}
+
+@Resolver(() => MembershipNode)
+export class MembershipResolver {
+  @FieldResolver(() => UserNode)
+  async user(@Root() membership: MembershipNode, @Ctx() ctx: Context): Promise<UserNode> {
+    const user = await ctx.loaders.user.load(membership.userId);
+    if (!user) throw notFound('User');
+    return presentUser(user);
+  }
+
+  @FieldResolver(() => TenantNode)
+  async tenant(@Root() membership: MembershipNode, @Ctx() ctx: Context): Promise<TenantNode> {
+    const tenant = await ctx.loaders.tenant.load(membership.tenantId);
+    if (!tenant) throw notFound('Tenant');
+    return presentTenant(tenant);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => InviteMemberPayload, { description: 'Invite someone by email. The token in the payload is shown once.' })
+  async inviteMember(@Arg('input') input: InviteMemberInput, @Ctx() ctx: Context): Promise<InviteMemberPayload> {
+    const m = await tenantManager(ctx);
+    return toPayload(async () => {
+      const { invitation, token } = await ctx.services.tenancy.inviteMember(m, principalOf(ctx), input);
+      return { invitation: presentInvitation(invitation), token };
+    }, { invitation: null, token: null });
+  }
+
+  @Mutation(() => AcceptInvitationPayload, { description: 'Join a tenant with an invitation token, as the signed-in user.' })
+  async acceptInvitation(@Arg('token') token: string, @Ctx() ctx: Context): Promise<AcceptInvitationPayload> {
+    const p = principalOf(ctx);
+    return toPayload(async () => {
+      const tenant = await ctx.services.tenancy.acceptInvitation(p, token);
+      return { tenant: presentTenant(tenant) };
+    }, { tenant: null });
+  }
+
+  @Authorized('admin')
+  @Mutation(() => MembershipPayload, { description: 'Change a member\'s role. The last OWNER cannot be demoted.' })
+  async updateMemberRole(@Arg('input') input: UpdateMemberRoleInput, @Ctx() ctx: Context): Promise<MembershipPayload> {
+    const m = await tenantManager(ctx);
+    return toPayload(async () => ({
+      membership: presentMembership(await ctx.services.tenancy.updateMemberRole(m, principalOf(ctx), input.membershipId, input.role)),
+    }), { membership: null });
+  }
+
+  @Mutation(() => MembershipPayload, { description: 'Remove a member (admin), or leave (your own membership). The last OWNER cannot be removed.' })
+  async removeMember(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<MembershipPayload> {
+    const m = await tenantManager(ctx);
+    return toPayload(async () => ({
+      membership: presentMembership(await ctx.services.tenancy.removeMember(m, principalOf(ctx), id)),
+    }), { membership: null });
+  }
+}
