@@ -43,8 +43,10 @@ export const RANK_K = 10;
 export interface RecommendationHyperparameters extends TrainHyperparameters {
   mode: 'explicit' | 'implicit';
   factors: number;
-  /** L2 penalty on the factor and bias rows of each batch. */
+  /** L2 penalty on the factor rows of each batch (per example, as SGD-style MF). */
   l2: number;
+  /** L2 penalty on the bias entries of each batch. */
+  biasL2: number;
   /** Implicit mode: sampled negatives per positive. */
   negatives: number;
   /** Explicit mode: held-out ratings at or above this count as relevant for ranking metrics. */
@@ -82,6 +84,7 @@ export interface RecommendationState {
   userBias: tf.Variable;
   itemBias: tf.Variable;
   l2: number;
+  biasL2: number;
   relevantRating: number;
   disposed: boolean;
 }
@@ -96,7 +99,8 @@ export interface RecommendationBatch {
 const SPEC = {
   mode: { type: 'enum', values: ['explicit', 'implicit'], description: 'explicit ratings (RMSE) or implicit feedback with sampled negatives (ranking)' },
   factors: { type: 'int', min: 1, max: 512, description: 'latent factors per user and item' },
-  l2: { type: 'number', min: 0, max: 10, description: 'L2 penalty on the factors and biases of each batch' },
+  l2: { type: 'number', min: 0, max: 10, description: 'L2 penalty on the factors of each batch' },
+  biasL2: { type: 'number', min: 0, max: 10, description: 'L2 penalty on the biases of each batch' },
   negatives: { type: 'int', min: 1, max: 100, description: 'implicit mode: sampled negatives per positive' },
   relevantRating: { type: 'number', min: -1e9, max: 1e9, description: 'explicit mode: held-out ratings ≥ this are relevant for HR/NDCG' },
   initStd: { type: 'number', min: 0, max: 1, description: 'standard deviation of the initial factors' },
@@ -133,7 +137,7 @@ function indexOf(ids: string[]): Map<string, number> {
   return new Map(ids.map((id, i) => [id, i]));
 }
 
-function makeState(config: ModelConfig, vocab: Vocabulary, hp: { l2: number; relevantRating: number }, tensors: { uf: tf.Tensor; if: tf.Tensor; ub: tf.Tensor; ib: tf.Tensor }): RecommendationState {
+function makeState(config: ModelConfig, vocab: Vocabulary, hp: { l2: number; biasL2: number; relevantRating: number }, tensors: { uf: tf.Tensor; if: tf.Tensor; ub: tf.Tensor; ib: tf.Tensor }): RecommendationState {
   return {
     config, vocab, userIndex: indexOf(vocab.users), itemIndex: indexOf(vocab.items),
     seenSets: vocab.seen.map((s) => new Set(s)),
@@ -141,7 +145,7 @@ function makeState(config: ModelConfig, vocab: Vocabulary, hp: { l2: number; rel
     itemFactors: tf.variable(tensors.if, true, undefined, 'float32'),
     userBias: tf.variable(tensors.ub, true, undefined, 'float32'),
     itemBias: tf.variable(tensors.ib, true, undefined, 'float32'),
-    l2: hp.l2, relevantRating: hp.relevantRating, disposed: false,
+    l2: hp.l2, biasL2: hp.biasL2, relevantRating: hp.relevantRating, disposed: false,
   };
 }
 
@@ -245,7 +249,8 @@ export const recommendationTask: TaskModule<RecommendationRow, RecommendationHyp
       earlyStoppingPatience: 3,
       mode: 'explicit',
       factors: 64,
-      l2: 0.05,
+      l2: 0.1,
+      biasL2: 0.001,
       negatives: 4,
       relevantRating: 4,
       initStd: 0.05,
@@ -314,7 +319,7 @@ export const recommendationTask: TaskModule<RecommendationRow, RecommendationHyp
       const bu = gatherRows(state.userBias, u);
       const bi = gatherRows(state.itemBias, i);
       const dot = pu.mul(qi).sum(1);
-      const reg = pu.square().sum(1).add(qi.square().sum(1)).add(bu.square()).add(bi.square()).mean().mul(state.l2);
+      const reg = pu.square().sum(1).add(qi.square().sum(1)).mean().mul(state.l2).add(bu.square().add(bi.square()).mean().mul(state.biasL2));
       if (state.config.mode === 'explicit') {
         const pred = dot.add(bu).add(bi).add(state.vocab.globalMean);
         return pred.sub(y).square().mean().add(reg) as tf.Scalar;
@@ -360,7 +365,7 @@ export const recommendationTask: TaskModule<RecommendationRow, RecommendationHyp
   },
 
   async serialize(state): Promise<ArtifactFiles> {
-    const files = await encodeVariablesModel('recommendation', { ...state.config, l2: state.l2, relevantRating: state.relevantRating }, [
+    const files = await encodeVariablesModel('recommendation', { ...state.config, l2: state.l2, biasL2: state.biasL2, relevantRating: state.relevantRating }, [
       { name: 'userFactors', tensor: state.userFactors },
       { name: 'itemFactors', tensor: state.itemFactors },
       { name: 'userBias', tensor: state.userBias },
@@ -371,7 +376,7 @@ export const recommendationTask: TaskModule<RecommendationRow, RecommendationHyp
   },
 
   async deserialize(files) {
-    const { config, tensors } = decodeVariablesModel<ModelConfig & { l2: number; relevantRating: number }>(files, 'recommendation');
+    const { config, tensors } = decodeVariablesModel<ModelConfig & { l2: number; biasL2: number; relevantRating: number }>(files, 'recommendation');
     const vocab = readJson<Vocabulary>(files, TOKENIZER_FILE);
     const get = (n: string) => {
       const t = tensors.get(n);
