@@ -16,7 +16,6 @@ import { AppError, REQUEST_STATUS } from '../common/errors';
 import { Config } from '../config';
 import { TenantTransaction } from '../db/database';
 import { Context, createLoaders } from './context';
-import { depthLimitRule } from './limits';
 import { ApiMetrics } from './observability';
 import { requestPlugin } from './request-plugin';
 import { buildApiSchema } from './schema';
@@ -76,9 +75,8 @@ export async function startServer(config: Config, services: Services, log: Logge
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
-    validationRules: [depthLimitRule(config.MAX_QUERY_DEPTH)],
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestPlugin(schema, metrics, { maxCost: config.MAX_QUERY_COST })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestPlugin(schema, metrics, { maxCost: config.MAX_QUERY_COST, maxDepth: config.MAX_QUERY_DEPTH })],
   });
   await apollo.start();
 

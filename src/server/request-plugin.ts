@@ -2,7 +2,7 @@ import { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apol
 import { GraphQLSchema } from 'graphql';
 import { AppError } from '../common/errors';
 import { Context } from './context';
-import { costTooHigh, queryCost } from './limits';
+import { costTooHigh, queryCost, queryDepth, tooDeep } from './limits';
 import { ApiMetrics } from './observability';
 import { ThrottleStatus } from './rate-limit';
 
@@ -17,15 +17,17 @@ interface CostExtension {
  * tenant transaction's commit or rollback after, then `extensions.cost`, the request id on errors,
  * logs and metrics.
  */
-export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits: { maxCost: number }): ApolloServerPlugin<Context> {
+export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits: { maxCost: number; maxDepth: number }): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
       let operation = 'unknown';
       const cost: CostExtension = { requestedQueryCost: 0, actualQueryCost: null, throttleStatus: null };
       return {
-        async didResolveOperation({ contextValue: ctx, document, request, operationName }) {
+        async didResolveOperation({ contextValue: ctx, document, request, operationName, operation: op }) {
           operation = operationName ?? 'anonymous';
+          const depth = op ? queryDepth(op, document, limits.maxDepth) : 0;
+          if (depth > limits.maxDepth) throw tooDeep(depth, limits.maxDepth);
           cost.requestedQueryCost = queryCost(schema, document, request.variables, operationName ?? undefined);
           if (cost.requestedQueryCost > limits.maxCost) throw costTooHigh(cost.requestedQueryCost, limits.maxCost);
           const key = ctx.principal ? `tenant:${ctx.principal.tenantId}` : `anon:${ctx.clientKey}`;

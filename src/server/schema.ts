@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
