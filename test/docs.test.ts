@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kind, OperationDefinitionNode, parse } from 'graphql';
+import { gql, startTestApi, TestApi, uniqueEmail } from './helpers';
+
+/** The operations in docs/api.md, by name, exactly as a reader would paste them. */
+function docOperations(): Map<string, string> {
+  const md = fs.readFileSync(path.resolve(__dirname, '../docs/api.md'), 'utf8');
+  const ops = new Map<string, string>();
+  for (const [, block] of md.matchAll(/```graphql\n([\s\S]*?)```/g)) {
+    const op = parse(block).definitions[0] as OperationDefinitionNode;
+    if (op.kind !== Kind.OPERATION_DEFINITION || !op.name) throw new Error(`docs/api.md has an unnamed block:\n${block}`);
+    ops.set(op.name.value, block);
+  }
+  return ops;
+}
+
+let t: TestApi;
+const ops = docOperations();
+const used = new Set<string>();
+
+async function run(name: string, variables: Record<string, unknown> = {}, token?: string) {
+  const query = ops.get(name);
+  if (!query) throw new Error(`docs/api.md has no operation ${name}`);
+  used.add(name);
+  const res = await gql(t.url, query, variables, { token });
+  expect({ name, errors: res.errors }).toEqual({ name, errors: undefined });
+  return res.data!;
+}
+
+beforeAll(async () => { t = await startTestApi(); });
+afterAll(async () => { await t.stop(); });
+
+describe('docs/api.md', () => {
+  it('every documented operation runs as written, in the order a new tenant would use them', async () => {
+    const email = uniqueEmail('ada');
+    const password = 'a long passphrase';
+    const signUp = (await run('SignUp', { input: { email, password, tenantName: 'Analytical Engines' } })).signUp;
+    expect(signUp.userErrors).toEqual([]);
+    const logIn = (await run('LogIn', { input: { email, password } })).logIn;
+    const refreshed = (await run('RefreshSession', { refreshToken: logIn.refreshToken })).refreshSession;
+    const token = refreshed.token;
+
+    const viewer = (await run('Viewer', {}, token)).viewer;
+    expect(viewer).toMatchObject({ user: { email }, role: 'OWNER', tenant: { name: 'Analytical Engines' } });
+
+    const key = (await run('CreateApiKey', { input: { name: 'recommendations service', scopes: ['models:invoke', 'runs:read'] } }, token)).createApiKey;
+    expect(key.secret).toMatch(/^tfk_/);
+    const asApp = (await run('Viewer', {}, key.secret)).viewer;
+    expect(asApp).toMatchObject({ user: null, apiKey: { name: 'recommendations service' }, scopes: ['models:invoke', 'runs:read'] });
+    const keys = (await run('ApiKeys', {}, token)).viewer.tenant.apiKeys;
+    expect(keys.nodes[0]).toMatchObject({ name: 'recommendations service', createdBy: { email } });
+    const revoked = (await run('RevokeApiKey', { id: key.apiKey.id }, token)).revokeApiKey;
+    expect(revoked.apiKey.revokedAt).not.toBeNull();
+
+    const inviteeEmail = uniqueEmail('grace');
+    const invite = (await run('InviteMember', { input: { email: inviteeEmail, role: 'MEMBER' } }, token)).inviteMember;
+    const invitee = (await run('SignUp', { input: { email: inviteeEmail, password, tenantName: 'Grace Co' } })).signUp;
+    const accepted = (await run('AcceptInvitation', { token: invite.token }, invitee.token)).acceptInvitation;
+    expect(accepted.tenant.id).toBe(signUp.tenant.id);
+
+    const members = (await run('Members', {}, token)).viewer.tenant.members;
+    expect(members.edges.map((e: { node: { role: string } }) => e.node.role)).toEqual(['OWNER', 'MEMBER']);
+    const memberId = members.edges[1].node.id;
+    const updated = (await run('UpdateMemberRole', { input: { membershipId: memberId, role: 'VIEWER' } }, token)).updateMemberRole;
+    expect(updated.membership.role).toBe('VIEWER');
+    const node = (await run('Node', { id: memberId }, token)).node;
+    expect(node).toMatchObject({ role: 'VIEWER', user: { email: inviteeEmail } });
+    const removed = (await run('RemoveMember', { id: memberId }, token)).removeMember;
+    expect(removed.userErrors).toEqual([]);
+
+    const out = (await run('LogOut', { refreshToken: refreshed.refreshToken })).logOut;
+    expect(out.userErrors).toEqual([]);
+  });
+
+  it('runs every operation the page documents', () => {
+    expect([...ops.keys()].filter((n) => !used.has(n))).toEqual([]);
+  });
+});
