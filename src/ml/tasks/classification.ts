@@ -267,18 +267,19 @@ export const classificationTask: TaskModule<ClassificationRow, ClassificationHyp
     return {
       ...commonDefaults(),
       epochs: 30,
-      batchSize: nTrain > 20_000 ? 64 : 32,
-      learningRate: 0.005,
+      batchSize: 64,
+      learningRate: 0.003,
       earlyStoppingPatience: 5,
       weightDecay: 0,
       architecture: 'bag',
       embeddingSize: 64,
       hiddenSize: 0,
       kernelSize: 3,
-      buckets: nTrain > 20_000 ? 200_000 : 20_000,
+      // Hashed bigrams overfit small sets (PhraseBank: 0.740 accuracy with 20k buckets, 0.754 without).
+      buckets: nTrain > 20_000 ? 100_000 : 0,
       minCount: 1,
       maxTokens: 256,
-      dropout: 0.3,
+      dropout: 0.5,
       classWeighting: 'balanced',
     };
   },
