@@ -2,7 +2,7 @@ import { EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, Problems } from '../common/errors';
 import { parseGlobalId } from '../common/global-id';
 import { Database } from '../db/database';
-import { Membership } from '../tenancy/membership.entity';
+import { Membership, Role } from '../tenancy/membership.entity';
 import { Tenant } from '../tenancy/tenant.entity';
 import { checkEmail, checkTenantName, normaliseEmail, TenancyService } from '../tenancy/tenancy.service';
 import { ApiKeyService, looksLikeApiKey } from './api-key.service';
@@ -11,6 +11,8 @@ import { scopesOfRole } from './scopes';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './secrets';
 import { SessionService, SessionTokens } from './session.service';
 import { User } from './user.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
@@ -113,10 +115,11 @@ export class AuthService {
   }
 
   /**
-   * Turns `Authorization: Bearer …` (and `X-Tenant-Id`) into a Principal. A bad credential is
-   * UNAUTHENTICATED; an `X-Tenant-Id` the caller does not belong to is NOT_FOUND, like a missing one.
+   * Turns `Authorization: Bearer …` (and `X-Tenant-Id`) into a Principal without touching the
+   * database for user tokens: the membership is checked later, together with the rate limit
+   * (`confirmMembership`). API keys are looked up here. A bad credential is UNAUTHENTICATED.
    */
-  async authenticate(bearer: string, requestedTenant: string | undefined): Promise<Principal> {
+  async identify(bearer: string, requestedTenant: string | undefined): Promise<Principal> {
     if (looksLikeApiKey(bearer)) {
       const principal = await this.apiKeys.authenticate(bearer);
       if (requestedTenant && parseGlobalId(requestedTenant)?.id !== principal.tenantId && requestedTenant !== principal.tenantId) {
@@ -125,17 +128,40 @@ export class AuthService {
       return principal;
     }
     const claims = this.sessions.verifyAccessToken(bearer);
-    const tenantId = requestedTenant ? (parseGlobalId(requestedTenant)?.id ?? requestedTenant) : claims.tenantId;
+    const tenantId = requestedTenant ? (parseGlobalId(requestedTenant)?.id ?? requestedTenant.toLowerCase()) : claims.tenantId;
     if (!tenantId) throw new AppError('UNAUTHENTICATED', 'this account belongs to no tenant: accept an invitation or pass X-Tenant-Id');
-    const rows: { role: Membership['role'] }[] = await this.db.dataSource.query(
-      `SELECT role FROM memberships WHERE user_id = $1 AND tenant_id::text = $2`,
-      [claims.userId, tenantId],
-    );
-    if (!rows.length) {
-      if (requestedTenant) throw new AppError('NOT_FOUND', 'X-Tenant-Id names no tenant of yours');
+    if (!UUID.test(tenantId)) throw new AppError('NOT_FOUND', 'X-Tenant-Id names no tenant of yours');
+    return {
+      kind: 'user',
+      tenantId,
+      userId: claims.userId,
+      apiKeyId: null,
+      role: null,
+      scopes: new Set(),
+      membershipUnchecked: true,
+      tenantFromHeader: Boolean(requestedTenant),
+    };
+  }
+
+  /**
+   * Completes a user principal with the role found for it (null: not a member), or throws:
+   * NOT_FOUND for an X-Tenant-Id the user does not belong to, UNAUTHENTICATED when the session's
+   * own tenant dropped them.
+   */
+  confirmMembership(principal: Principal, role: Role | null): Principal {
+    if (!principal.membershipUnchecked) return principal;
+    if (!role) {
+      if (principal.tenantFromHeader) throw new AppError('NOT_FOUND', 'X-Tenant-Id names no tenant of yours', { extensions: { http: { status: 404 } } });
       throw new AppError('UNAUTHENTICATED', 'you are no longer a member of this tenant: log in again');
     }
-    const role = rows[0].role;
-    return { kind: 'user', tenantId, userId: claims.userId, apiKeyId: null, role, scopes: new Set(scopesOfRole(role)) };
+    return { ...principal, role, scopes: new Set(scopesOfRole(role)), membershipUnchecked: false };
+  }
+
+  /** identify() and the membership check in one go, for transports without the request plugin (websockets). */
+  async authenticate(bearer: string, requestedTenant: string | undefined): Promise<Principal> {
+    const principal = await this.identify(bearer, requestedTenant);
+    if (!principal.membershipUnchecked) return principal;
+    const rows: { role: Role }[] = await this.db.dataSource.query(`SELECT role FROM memberships WHERE user_id = $1 AND tenant_id = $2`, [principal.userId, principal.tenantId]);
+    return this.confirmMembership(principal, rows[0]?.role ?? null);
   }
 }

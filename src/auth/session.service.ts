@@ -33,7 +33,12 @@ const AUDIENCE = 'tuneforge-api';
  * (every token descended from the same log-in), since only a thief would still hold it.
  */
 export class SessionService {
-  constructor(private readonly db: Database, private readonly settings: SessionSettings) {}
+  /** Built once: jsonwebtoken would otherwise turn the string into a KeyObject on every verify. */
+  private readonly key: crypto.KeyObject;
+
+  constructor(private readonly db: Database, private readonly settings: SessionSettings) {
+    this.key = crypto.createSecretKey(Buffer.from(settings.jwtSecret, 'utf8'));
+  }
 
   /** Opens a new session family for a user (after sign-up or log-in). */
   open(m: EntityManager, userId: string, tenantId: string | null): Promise<SessionTokens> {
@@ -50,7 +55,7 @@ export class SessionService {
       expiresAt: new Date(Date.now() + this.settings.refreshTtlSeconds * 1000),
     });
     const expiresAt = new Date(Date.now() + this.settings.accessTtlSeconds * 1000);
-    const token = jwt.sign({ tid: tenantId ?? undefined }, this.settings.jwtSecret, {
+    const token = jwt.sign({ tid: tenantId ?? undefined }, this.key, {
       algorithm: 'HS256',
       subject: userId,
       issuer: ISSUER,
@@ -97,7 +102,7 @@ export class SessionService {
   /** Verifies an access token; throws UNAUTHENTICATED saying whether it expired or is invalid. */
   verifyAccessToken(token: string): AccessClaims {
     try {
-      const claims = jwt.verify(token, this.settings.jwtSecret, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }) as jwt.JwtPayload;
+      const claims = jwt.verify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }) as jwt.JwtPayload;
       if (typeof claims.sub !== 'string') throw new jwt.JsonWebTokenError('no subject');
       return { userId: claims.sub, tenantId: typeof claims.tid === 'string' ? claims.tid : null };
     } catch (err) {

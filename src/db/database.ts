@@ -17,29 +17,41 @@ const SCOPE_SQL = `SELECT set_config('role', '${APP_ROLE}', true), set_config('a
  * One per GraphQL request, one per job.
  */
 export class TenantTransaction {
-  private runner: QueryRunner | null = null;
-  private opening: Promise<EntityManager> | null = null;
+  private opening: Promise<QueryRunner> | null = null;
+  private finished = false;
 
   constructor(private readonly dataSource: DataSource, readonly scope: TenantScope) {}
 
-  manager(): Promise<EntityManager> {
-    if (!this.opening) this.opening = this.open();
-    return this.opening;
+  async manager(): Promise<EntityManager> {
+    if (this.finished) throw new Error('tenant transaction already finished');
+    this.opening ??= this.open();
+    return (await this.opening).manager;
   }
 
-  private async open(): Promise<EntityManager> {
+  private async open(): Promise<QueryRunner> {
     const runner = this.dataSource.createQueryRunner();
-    this.runner = runner;
-    await runner.connect();
-    await runner.startTransaction();
-    await runner.query(SCOPE_SQL, [this.scope.tenantId, this.scope.userId ?? '']);
-    return runner.manager;
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query(SCOPE_SQL, [this.scope.tenantId, this.scope.userId ?? '']);
+      return runner;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+      throw err;
+    }
   }
 
-  /** Commits when `ok`, otherwise rolls back; always releases the connection. Safe to call twice. */
+  /**
+   * Commits when `ok`, otherwise rolls back; always releases the connection. Idempotent, and safe
+   * while the transaction is still opening (a client that hangs up mid-request): it waits for the
+   * connection, then rolls back; later `manager()` calls fail instead of opening a new one.
+   */
   async finish(ok: boolean): Promise<void> {
-    const runner = this.runner;
-    this.runner = null;
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.opening) return;
+    const runner = await this.opening.catch(() => null);
     if (!runner) return;
     try {
       if (runner.isTransactionActive) {

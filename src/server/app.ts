@@ -55,7 +55,7 @@ export async function startServer(config: Config, services: Services, log: Logge
   const passport = new Passport();
   passport.use(
     new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, user?: Principal | false) => void) => {
-      services.auth.authenticate(token, req.header('x-tenant-id') ?? undefined).then(
+      services.auth.identify(token, req.header('x-tenant-id') ?? undefined).then(
         (principal) => done(null, principal),
         (err) => done(err),
       );

@@ -44,6 +44,7 @@ export function createLoaders(manager: () => Promise<EntityManager>): Loaders {
 /** The caller, or UNAUTHENTICATED. */
 export function principalOf(ctx: Context): Principal {
   if (!ctx.principal) throw new AppError('UNAUTHENTICATED', 'sign in: send Authorization: Bearer <token or API key>');
+  if (ctx.principal.membershipUnchecked) throw new AppError('UNAUTHENTICATED', 'membership not verified');
   return ctx.principal;
 }
 

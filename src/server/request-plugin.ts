@@ -30,8 +30,11 @@ export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits
           if (depth > limits.maxDepth) throw tooDeep(depth, limits.maxDepth);
           cost.requestedQueryCost = queryCost(schema, document, request.variables, operationName ?? undefined);
           if (cost.requestedQueryCost > limits.maxCost) throw costTooHigh(cost.requestedQueryCost, limits.maxCost);
-          const key = ctx.principal ? `tenant:${ctx.principal.tenantId}` : `anon:${ctx.clientKey}`;
-          const admission = await ctx.services.rateLimiter.take(key, Math.max(1, cost.requestedQueryCost));
+          const p = ctx.principal;
+          const key = p ? `tenant:${p.tenantId}` : `anon:${ctx.clientKey}`;
+          const member = p?.membershipUnchecked && p.userId ? { userId: p.userId, tenantId: p.tenantId } : null;
+          const admission = await ctx.services.rateLimiter.take(key, Math.max(1, cost.requestedQueryCost), member);
+          if (p) ctx.principal = ctx.services.auth.confirmMembership(p, admission.role);
           cost.throttleStatus = admission.status;
           if (!admission.allowed) {
             throw new AppError('THROTTLED', `rate limit exceeded: retry in ${admission.retryAfterMs} ms`, {

@@ -66,7 +66,10 @@ export class TenantResolver {
   @FieldResolver(() => MembershipConnection, { description: 'Members of the tenant, oldest first.' })
   async members(@Root() tenant: TenantNode, @Args() page: PageArgs, @Ctx() ctx: Context) {
     assertCurrentTenant(ctx, tenant.rowId);
-    return ctx.services.tenancy.listMembers(await tenantManager(ctx), tenant.rowId, page, presentMembership);
+    return ctx.services.tenancy.listMembers(await tenantManager(ctx), tenant.rowId, page, (membership) => {
+      ctx.loaders.user.prime(membership.userId, membership.user);
+      return presentMembership(membership);
+    });
   }
 
   @Authorized('admin')

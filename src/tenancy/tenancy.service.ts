@@ -150,8 +150,10 @@ export class TenancyService {
     }
   }
 
-  listMembers<T>(m: EntityManager, tenantId: string, args: PageArgs, present: (x: Membership) => T): Promise<Page<T>> {
-    return paginate(m.createQueryBuilder(Membership, 'ms').where('ms.tenant_id = :t', { t: tenantId }), args, present);
+  /** A page of members, each with its user joined in (the member list always shows who). */
+  listMembers<T>(m: EntityManager, tenantId: string, args: PageArgs, present: (x: Membership & { user: User }) => T): Promise<Page<T>> {
+    const qb = m.createQueryBuilder(Membership, 'ms').innerJoinAndMapOne('ms.user', User, 'u', 'u.id = ms.user_id').where('ms.tenant_id = :t', { t: tenantId });
+    return paginate(qb, args, (row) => present(row as Membership & { user: User }));
   }
 
   listInvitations<T>(m: EntityManager, tenantId: string, args: PageArgs, present: (x: Invitation) => T): Promise<Page<T>> {
