@@ -14,6 +14,9 @@ commands:
   serve     run the API (GraphQL at /graphql); embedded Postgres when DATABASE_URL is unset
   migrate   apply pending database migrations and exit
   schema    write the GraphQL schema to schema.graphql (or --check to compare)
+  train     train a model offline from files (tuneforge train --help)
+  eval      evaluate a trained model artifact on a file
+  predict   run a trained model artifact on inputs
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +32,11 @@ async function main(argv: string[]): Promise<number> {
     fs.writeFileSync(file, sdl);
     console.log(`wrote ${file}`);
     return 0;
+  }
+  if (command === 'train' || command === 'eval' || command === 'predict') {
+    // Loaded lazily: the API process should not pay for TensorFlow.js unless it trains.
+    const { runMlCli } = await import('./ml/cli');
+    return runMlCli(argv);
   }
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
