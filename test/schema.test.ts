@@ -23,10 +23,11 @@ function hasRootField(schema: GraphQLSchema, op: OperationDefinitionNode, field:
   return Boolean(root?.getFields()[field]);
 }
 
+if (!CONTRACT) console.warn('skipping the client contract test: shared/contract/operations.graphql not found beside the repository');
+
 (CONTRACT ? describe : describe.skip)('client contract (shared/contract/operations.graphql)', () => {
   const schema = buildSdlSchema(fs.readFileSync(path.join(ROOT, 'schema.graphql'), 'utf8'));
-  const doc = parse(fs.readFileSync(CONTRACT ?? '', 'utf8'));
-  const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const ops = CONTRACT ? parse(fs.readFileSync(CONTRACT, 'utf8')).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION) : [];
   const foundation = ['SignUp', 'LogIn', 'RefreshSession', 'CreateApiKey', 'RevokeApiKey', 'Viewer', 'Node'];
 
   it('lists the foundation operations', () => {

@@ -6,7 +6,7 @@ export class User {
   @PrimaryGeneratedColumn('uuid') id!: string;
   /** Stored lower-cased. */
   @Column('text') email!: string;
-  /** argon2id; never leaves through a GraphQL type. */
+  /** scrypt, PHC-formatted (see secrets.ts); never leaves through a GraphQL type. */
   @Column('text', { name: 'password_hash', select: false }) passwordHash!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
