@@ -7,13 +7,13 @@ import { MlError, TASK_NAMES, type AnyTaskModule, type TaskName } from './task';
 import { recommendationTask } from './tasks/recommendation';
 import { classificationTask } from './tasks/classification';
 import { translationTask } from './tasks/translation';
-// SLOT(summarization): import { summarizationTask } from './tasks/summarization';
+import { summarizationTask } from './tasks/summarization';
 
 const TASKS: Partial<Record<TaskName, AnyTaskModule>> = {
   recommendation: recommendationTask as AnyTaskModule,
   classification: classificationTask as AnyTaskModule,
   translation: translationTask as AnyTaskModule,
-  // SLOT(summarization): summarization: summarizationTask as AnyTaskModule,
+  summarization: summarizationTask as AnyTaskModule,
 };
 
 export function isTaskName(name: string): name is TaskName {
