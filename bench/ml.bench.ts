@@ -18,6 +18,7 @@ import { gatherRows } from '../src/ml/ops';
 import { createRng } from '../src/ml/random';
 import type { ClassificationRow, RecommendationRow } from '../src/ml/task';
 import { train } from '../src/ml/train';
+import { summarizationBench, translationBench } from './ml-text.bench';
 
 export interface BenchOptions {
   quick: boolean;
@@ -95,8 +96,8 @@ export const classificationBench: TaskBench = {
 export const TASK_BENCHES: TaskBench[] = [
   recommendationBench,
   classificationBench,
-  // SLOT(translation): translationBench,
-  // SLOT(summarization): summarizationBench,
+  translationBench,
+  summarizationBench,
 ];
 
 /** An embedding table as a Layers layer whose gradient works on wasm (gather + scatterND). */
