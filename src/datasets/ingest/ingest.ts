@@ -1,0 +1,530 @@
+/**
+ * The streaming ingest pipeline: raw bytes → (gunzip) → text → records → validated canonical
+ * rows → JSONL in `sink`, with hash, stats, splits, preview and errors gathered in the same
+ * single pass. Memory is bounded by chunk sizes, the largest accepted field and the stats
+ * sketches, never by the file size; backpressure flows from `sink` back to `source`.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { DelimitedParser, type ParseIssue } from './delimited-parser';
+import { LineSplitter } from './line-splitter';
+import { convertField, DEFAULT_RATING_RANGE, isProblem, MAX_FIELD_BYTES, normalizeName, TASK_FIELDS, type FieldSpec, type RatingRange } from './schema';
+import { DEFAULT_SPLITS, SplitAssigner, type SplitName } from './split';
+import { createStatsCollector, type CanonicalRow, type StatsCollector } from './task-stats';
+import { ChunkDecoder, GZIP_MAGIC, looksBinary, SNIFF_BYTES } from './text-decoding';
+import type { DatasetFormat, DatasetTask, FatalCode, IngestOptions, IngestResult, RowError } from './types';
+
+const TASKS: readonly DatasetTask[] = ['RECOMMENDATION', 'TRANSLATION', 'SUMMARIZATION', 'CLASSIFICATION'];
+const FORMATS: readonly DatasetFormat[] = ['CSV', 'TSV', 'JSONL'];
+const ENCODINGS = ['utf-8', 'latin1', 'windows-1252'] as const;
+/** Output is handed to the sink in strings of about this size. */
+const OUT_BATCH_CHARS = 64 * 1024;
+/** A JSONL line may hold a few 1 MB fields plus JSON escaping. */
+const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
+const INDEX = /^\d+$/;
+
+/** Thrown (as a rejection) by `ingest` for options a caller should have validated first. */
+export class IngestOptionsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid ingest options: ${problems.join('; ')}`);
+    this.name = 'IngestOptionsError';
+  }
+}
+
+/**
+ * Problems with `opts`, as messages naming the option (empty when valid). Call it when an
+ * upload is created, to turn user-supplied options into userErrors before any byte arrives.
+ */
+export function validateIngestOptions(opts: IngestOptions): string[] {
+  const problems: string[] = [];
+  if (!TASKS.includes(opts.task)) problems.push(`task must be one of ${TASKS.join(', ')}`);
+  if (!FORMATS.includes(opts.format)) problems.push(`format must be one of ${FORMATS.join(', ')}`);
+  if (opts.encoding !== undefined && !ENCODINGS.includes(opts.encoding)) problems.push(`encoding must be one of ${ENCODINGS.join(', ')}`);
+  if (opts.delimiter !== undefined && (opts.delimiter.length !== 1 || opts.delimiter === '\n' || opts.delimiter === '\r' || opts.delimiter === '"')) {
+    problems.push('delimiter must be a single character other than a quote or a line break');
+  }
+  if (!(Number.isFinite(opts.maxBytes) && opts.maxBytes > 0)) problems.push('maxBytes must be a positive number');
+  for (const key of ['maxErrors', 'previewRows', 'maxLabels', 'exactDistinctLimit'] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) problems.push(`${key} must be a non-negative integer`);
+  }
+  if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) problems.push('seed must be an integer');
+  if (opts.splits) {
+    const { train, validation, test } = opts.splits;
+    const parts = [train, validation, test];
+    if (parts.some((p) => !(Number.isFinite(p) && p >= 0 && p <= 1))) problems.push('splits must be numbers between 0 and 1');
+    else if (Math.abs(train + validation + test - 1) > 1e-9) problems.push('splits must sum to 1');
+  }
+  if (opts.ratingRange && !(opts.ratingRange.min <= opts.ratingRange.max)) problems.push('ratingRange.min must be ≤ ratingRange.max');
+  if (opts.columns && TASKS.includes(opts.task)) {
+    const names = TASK_FIELDS[opts.task].map((s) => s.name);
+    for (const [field, column] of Object.entries(opts.columns)) {
+      if (!names.includes(field)) problems.push(`columns.${field} is not a field of ${opts.task} (${names.join(', ')})`);
+      if (typeof column !== 'string' || column === '') problems.push(`columns.${field} must be a column name or a 0-based index`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Streams `source` through gunzip (when gzip), decoding, parsing and per-row validation into
+ * `sink` as canonical JSONL (one `{"split":"train", ...canonical fields}` per line), computing
+ * everything in one pass with memory independent of file size. Never throws for bad data: it
+ * reports it in the result.
+ *
+ * Rejects only for invalid options (IngestOptionsError) and when `sink` fails. `source` is
+ * never destroyed: on a fatal error ingest stops reading it (pause, listeners removed, a no-op
+ * error listener left so a later error cannot crash the process) and the caller decides (e.g.
+ * answer 413 and close). Unless `endSink: false`, the sink is ended; on success the promise
+ * resolves once it has finished.
+ */
+export function ingest(source: NodeJS.ReadableStream, sink: NodeJS.WritableStream, opts: IngestOptions): Promise<IngestResult> {
+  const problems = validateIngestOptions(opts);
+  if (problems.length) return Promise.reject(new IngestOptionsError(problems));
+  return new IngestRun(source, sink, opts).run();
+}
+
+interface DelimitedLayout { hasHeader: boolean; columns: number; indexes: number[]; mapping: Record<string, string> }
+
+class IngestRun {
+  private readonly specs: readonly FieldSpec[];
+  private readonly hash: Hash = createHash('sha256');
+  private readonly decoder: ChunkDecoder;
+  private readonly splitter: SplitAssigner;
+  private readonly stats: StatsCollector;
+  private readonly ratingRange: RatingRange;
+  private readonly maxErrors: number;
+  private readonly previewRows: number;
+  private readonly maxLabels: number;
+  private readonly columns: Record<string, string>;
+  private readonly parser: { push(text: string): void; end(): void };
+  private readonly processor: Writable;
+
+  private byteSize = 0;
+  private decodedBytes = 0;
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private entry: Writable | null = null;
+  private gunzip: Gunzip | null = null;
+  private waitingForEntryDrain = false;
+  private sourceEnded = false;
+  private sniffed = false;
+  private sniffChunks: Buffer[] = [];
+  private sniffLength = 0;
+
+  private layout: DelimitedLayout | null = null;
+  private jsonKeys: (string | null)[] | null = null;
+  private columnMapping: Record<string, string> = {};
+  private records = 0;
+  private rowCount = 0;
+  private readonly splitCounts: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  private readonly errors: RowError[] = [];
+  private errorCount = 0;
+  private readonly preview: Record<string, unknown>[] = [];
+  private readonly labels = new Set<string>();
+  private out = '';
+  private sinkFull = false;
+
+  private done = false;
+  private fatal: IngestResult['fatal'] = null;
+  private resolve: (r: IngestResult) => void = () => undefined;
+  private reject: (e: Error) => void = () => undefined;
+
+  constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions) {
+    this.specs = TASK_FIELDS[opts.task];
+    this.decoder = new ChunkDecoder(opts.encoding ?? 'utf-8');
+    this.splitter = new SplitAssigner(opts.seed ?? 42, opts.splits ?? DEFAULT_SPLITS);
+    this.stats = createStatsCollector(opts.task, { exactDistinctLimit: opts.exactDistinctLimit ?? 1_000_000 });
+    this.ratingRange = opts.ratingRange ?? DEFAULT_RATING_RANGE;
+    this.maxErrors = opts.maxErrors ?? 100;
+    this.previewRows = opts.previewRows ?? 20;
+    this.maxLabels = opts.maxLabels ?? 1000;
+    this.columns = opts.columns ?? {};
+    this.parser = opts.format === 'JSONL'
+      ? new LineSplitter(MAX_LINE_CHARS, (text, line) => this.onJsonLine(text, line), (line) => this.onOversizeLine(line))
+      : new DelimitedParser(
+        { delimiter: opts.delimiter ?? (opts.format === 'TSV' ? '\t' : ','), maxFieldChars: MAX_FIELD_BYTES },
+        (fields, line, issue) => this.onRecord(fields, line, issue),
+      );
+    this.processor = new Writable({
+      highWaterMark: 64 * 1024,
+      write: (chunk: Buffer, _encoding, callback) => this.onDecompressed(chunk, callback),
+      final: (callback) => this.onInputEnd(callback),
+    });
+  }
+
+  run(): Promise<IngestResult> {
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.processor.on('finish', () => this.complete());
+      this.processor.on('error', () => undefined);
+      this.sink.on('error', this.onSinkError);
+      const signal = this.opts.signal;
+      if (signal?.aborted) return this.fail('ABORTED', 'the upload was cancelled');
+      signal?.addEventListener('abort', this.onAbort, { once: true });
+      this.source.on('data', this.onData);
+      this.source.on('end', this.onEnd);
+      this.source.on('error', this.onSourceError);
+      this.source.on('close', this.onClose);
+      this.source.on('aborted', this.onClientAborted);
+      this.source.resume();
+    });
+  }
+
+  // ── raw bytes: size limit, hash, gzip detection, backpressure ─────────────────────────────
+
+  private readonly onData = (chunk: Buffer | string): void => {
+    if (this.done) return;
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.byteSize += bytes.length;
+    if (this.byteSize > this.opts.maxBytes) {
+      return this.fail('TOO_LARGE', `the file is larger than the limit of ${this.opts.maxBytes} bytes`);
+    }
+    this.hash.update(bytes);
+    if (this.entry) return this.feed(bytes);
+    this.head.push(bytes);
+    this.headLength += bytes.length;
+    if (this.headLength >= GZIP_MAGIC.length) this.openEntry();
+  };
+
+  private openEntry(): void {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    const gzip = this.opts.gzip ?? (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]);
+    if (gzip) {
+      const gunzip = createGunzip();
+      gunzip.on('error', (err) => this.fail('BAD_GZIP', `the gzip stream is corrupt or truncated (${err.message})`));
+      gunzip.pipe(this.processor);
+      this.gunzip = gunzip;
+      this.entry = gunzip;
+    } else {
+      this.entry = this.processor;
+    }
+    if (head.length) this.feed(head);
+  }
+
+  private feed(bytes: Buffer): void {
+    const entry = this.entry!;
+    if (!entry.write(bytes) && !this.waitingForEntryDrain) {
+      this.waitingForEntryDrain = true;
+      this.source.pause();
+      entry.once('drain', () => {
+        this.waitingForEntryDrain = false;
+        if (!this.done) this.source.resume();
+      });
+    }
+  }
+
+  private readonly onEnd = (): void => {
+    if (this.done) return;
+    this.sourceEnded = true;
+    if (!this.entry) this.openEntry();
+    this.entry!.end();
+  };
+
+  private readonly onSourceError = (err: Error): void => {
+    this.fail('ABORTED', `the upload failed before it was complete (${err.message})`);
+  };
+
+  private readonly onClose = (): void => {
+    if (!this.sourceEnded) this.fail('ABORTED', 'the upload ended before it was complete');
+  };
+
+  private readonly onClientAborted = (): void => {
+    this.fail('ABORTED', 'the client disconnected before the upload was complete');
+  };
+
+  private readonly onAbort = (): void => {
+    this.fail('ABORTED', 'the upload was cancelled');
+  };
+
+  // ── decompressed bytes: binary sniff, decoding, parsing ───────────────────────────────────
+
+  private onDecompressed(chunk: Buffer, callback: () => void): void {
+    if (this.done) return callback();
+    this.decodedBytes += chunk.length;
+    let bytes: Buffer | null = chunk;
+    if (!this.sniffed) {
+      this.sniffChunks.push(chunk);
+      this.sniffLength += chunk.length;
+      if (this.sniffLength < SNIFF_BYTES) return callback();
+      bytes = this.sniff();
+    }
+    if (bytes) this.parse(this.decoder.decode(bytes));
+    this.afterChunk(callback);
+  }
+
+  /** Returns the buffered head once it passed the binary check, or null after failing. */
+  private sniff(): Buffer | null {
+    const head = Buffer.concat(this.sniffChunks);
+    this.sniffChunks = [];
+    this.sniffed = true;
+    if (looksBinary(head.subarray(0, SNIFF_BYTES))) {
+      this.fail('BINARY', 'the file looks binary (NUL bytes or control characters), not CSV/TSV/JSONL text');
+      return null;
+    }
+    return head;
+  }
+
+  private parse(text: string): void {
+    if (text && !this.done) this.parser.push(text);
+  }
+
+  private onInputEnd(callback: () => void): void {
+    if (!this.done && !this.sniffed) {
+      const head = this.sniff();
+      if (head) this.parse(this.decoder.decode(head));
+    }
+    if (!this.done) {
+      this.parse(this.decoder.end());
+      this.parser.end();
+    }
+    this.afterChunk(callback);
+  }
+
+  private afterChunk(callback: () => void): void {
+    if (this.done) return callback();
+    if (this.out.length >= OUT_BATCH_CHARS) this.flush();
+    if (!this.sinkFull) return callback();
+    this.sink.once('drain', () => {
+      this.sinkFull = false;
+      callback();
+    });
+  }
+
+  private flush(): void {
+    if (!this.out) return;
+    const ok = this.sink.write(this.out);
+    this.out = '';
+    if (!ok) this.sinkFull = true;
+  }
+
+  // ── records: layout, validation, output ───────────────────────────────────────────────────
+
+  private onRecord(fields: string[], line: number, issue: ParseIssue | null): void {
+    if (this.done) return;
+    if (!this.layout) {
+      const layout = this.resolveLayout(fields);
+      if (typeof layout === 'string') return this.fail('BAD_HEADER', layout);
+      this.layout = layout;
+      this.columnMapping = layout.mapping;
+      if (layout.hasHeader) return;
+    }
+    this.records++;
+    const layout = this.layout;
+    if (issue) return this.rowError(line, issue.column === null ? null : this.columnName(issue.column), issue.code, issue.message);
+    if (fields.length !== layout.columns) {
+      return this.rowError(line, null, 'WRONG_COLUMN_COUNT', `expected ${layout.columns} columns, found ${fields.length}`);
+    }
+    if (this.decoder.sawReplacement) {
+      const bad = fields.findIndex((f) => f.includes('\uFFFD'));
+      if (bad !== -1) return this.rowError(line, this.columnName(bad), 'INVALID_UTF8', 'invalid UTF-8 byte sequence (choose latin1 or windows-1252 if the file is not UTF-8)');
+    }
+    const row: CanonicalRow = {};
+    for (let k = 0; k < this.specs.length; k++) {
+      const spec = this.specs[k];
+      const index = layout.indexes[k];
+      const value = convertField(spec, index < 0 ? undefined : fields[index], this.ratingRange);
+      if (isProblem(value)) return this.rowError(line, spec.name, value.code, value.message);
+      if (value !== undefined) row[spec.name] = value;
+    }
+    this.accept(row, line);
+  }
+
+  private columnName(index: number): string {
+    const layout = this.layout;
+    if (!layout) return String(index);
+    const k = layout.indexes.indexOf(index);
+    return k === -1 ? `column ${index + 1}` : this.specs[k].name;
+  }
+
+  /** Decides header/no header and which column feeds each canonical field, from the first record. */
+  private resolveLayout(first: string[]): DelimitedLayout | string {
+    const normalized = first.map(normalizeName);
+    const trimmed = first.map((c) => c.trim());
+    const named = Object.values(this.columns).filter((c) => !INDEX.test(c));
+    const hasHeader = this.opts.hasHeader
+      ?? (this.specs.some((s) => normalized.some((n) => s.aliases.includes(n))) || named.some((c) => trimmed.includes(c)));
+    const indexes: number[] = [];
+    const mapping: Record<string, string> = {};
+    const hasExplicit = Object.keys(this.columns).length > 0;
+    for (let k = 0; k < this.specs.length; k++) {
+      const spec = this.specs[k];
+      const explicit = this.columns[spec.name];
+      let index: number;
+      if (explicit !== undefined) {
+        if (INDEX.test(explicit)) index = Number(explicit);
+        else if (!hasHeader) return `columns.${spec.name} names the column "${explicit}" but the file has no header row`;
+        else {
+          index = trimmed.indexOf(explicit);
+          if (index === -1) index = normalized.indexOf(normalizeName(explicit));
+          if (index === -1) return `the header has no column "${explicit}" (for ${spec.name}); it has: ${trimmed.join(', ')}`;
+        }
+      } else if (hasHeader) {
+        index = normalized.findIndex((n) => spec.aliases.includes(n));
+        if (index === -1 && spec.required) {
+          return `the header has no column for ${spec.name} (accepted names: ${spec.aliases.join(', ')}); it has: ${trimmed.join(', ')}`;
+        }
+      } else {
+        index = k < first.length && (spec.required || !hasExplicit) ? k : -1;
+        if (index === -1 && spec.required) return `the first row has ${first.length} columns; ${spec.name} would be column ${k + 1}`;
+      }
+      if (index >= first.length) return `column ${index} (for ${spec.name}) does not exist: the first row has ${first.length} columns`;
+      if (index >= 0 && indexes.includes(index)) return `column ${hasHeader ? trimmed[index] : index} is mapped to two fields`;
+      indexes.push(index);
+      if (index >= 0) mapping[spec.name] = hasHeader ? trimmed[index] : String(index);
+    }
+    return { hasHeader, columns: first.length, indexes, mapping };
+  }
+
+  private onJsonLine(text: string, line: number): void {
+    if (this.done) return;
+    this.records++;
+    if (this.decoder.sawReplacement && text.includes('\uFFFD')) {
+      return this.rowError(line, null, 'INVALID_UTF8', 'invalid UTF-8 byte sequence (choose latin1 or windows-1252 if the file is not UTF-8)');
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return this.rowError(line, null, 'INVALID_JSON', `not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return this.rowError(line, null, 'NOT_AN_OBJECT', 'each line must be a JSON object');
+    }
+    const object = value as Record<string, unknown>;
+    const keys = this.jsonKeys ?? this.resolveJsonKeys(object);
+    const row: CanonicalRow = {};
+    for (let k = 0; k < this.specs.length; k++) {
+      const spec = this.specs[k];
+      const key = keys[k];
+      const raw = key !== null && Object.hasOwn(object, key) ? object[key] : undefined;
+      const converted = convertField(spec, raw, this.ratingRange);
+      if (isProblem(converted)) return this.rowError(line, spec.name, converted.code, key && converted.code === 'MISSING_FIELD' ? `"${key}" is missing` : converted.message);
+      if (converted !== undefined) row[spec.name] = converted;
+    }
+    this.accept(row, line);
+  }
+
+  /** The JSON key of each field: the explicit mapping, else the first key of the first object matching an alias. */
+  private resolveJsonKeys(first: Record<string, unknown>): (string | null)[] {
+    const present = Object.keys(first);
+    const keys = this.specs.map((spec) => {
+      const explicit = this.columns[spec.name];
+      if (explicit !== undefined) return explicit;
+      return present.find((key) => spec.aliases.includes(normalizeName(key))) ?? spec.name;
+    });
+    keys.forEach((key, k) => {
+      if (key !== null && (Object.hasOwn(first, key) || this.columns[this.specs[k].name] !== undefined)) this.columnMapping[this.specs[k].name] = key;
+    });
+    this.jsonKeys = keys;
+    return keys;
+  }
+
+  private onOversizeLine(line: number): void {
+    if (this.done) return;
+    this.records++;
+    this.rowError(line, null, 'FIELD_TOO_LARGE', `the line is longer than ${MAX_LINE_CHARS} characters`);
+  }
+
+  private accept(row: CanonicalRow, line: number): void {
+    if (this.opts.task === 'CLASSIFICATION') {
+      const label = row.label as string;
+      if (!this.labels.has(label)) {
+        if (this.labels.size >= this.maxLabels) {
+          return this.rowError(line, 'label', 'TOO_MANY_LABELS', `more than ${this.maxLabels} distinct labels`);
+        }
+        this.labels.add(label);
+      }
+    }
+    const split = this.splitter.assign(line);
+    this.splitCounts[split]++;
+    this.rowCount++;
+    this.stats.add(row);
+    const record = { split, ...row };
+    if (this.preview.length < this.previewRows) this.preview.push(record);
+    this.out += JSON.stringify(record) + '\n';
+  }
+
+  private rowError(line: number, field: string | null, code: string, message: string): void {
+    this.errorCount++;
+    if (this.errors.length < this.maxErrors) this.errors.push({ line, field, message: `line ${line}: ${message}`, code });
+  }
+
+  // ── the end ───────────────────────────────────────────────────────────────────────────────
+
+  private complete(): void {
+    if (this.done) return;
+    if (this.decodedBytes === 0) return this.fail('EMPTY', 'the file is empty');
+    if (this.records === 0) {
+      return this.fail('EMPTY', this.layout?.hasHeader ? 'the file has a header row but no data rows' : 'the file has no rows');
+    }
+    this.done = true;
+    this.flush();
+    this.detachSource();
+    const result = this.result();
+    if (this.opts.endSink === false) return this.resolve(result);
+    this.sink.end(() => this.resolve(result));
+  }
+
+  private fail(code: FatalCode, message: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.fatal = { code, message };
+    this.out = '';
+    this.detachSource();
+    if (this.gunzip) {
+      this.gunzip.unpipe(this.processor);
+      this.gunzip.destroy();
+    }
+    this.processor.destroy();
+    if (this.opts.endSink !== false) this.sink.end();
+    this.resolve(this.result());
+  }
+
+  private readonly onSinkError = (err: Error): void => {
+    const wasDone = this.done;
+    this.done = true;
+    this.detachSource();
+    this.gunzip?.destroy();
+    this.processor.destroy();
+    if (!wasDone) this.reject(err);
+  };
+
+  private detachSource(): void {
+    const source = this.source;
+    source.removeListener('data', this.onData);
+    source.removeListener('end', this.onEnd);
+    source.removeListener('error', this.onSourceError);
+    source.removeListener('close', this.onClose);
+    source.removeListener('aborted', this.onClientAborted);
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    if (!this.sourceEnded) {
+      source.on('error', ignore);
+      source.pause();
+    }
+  }
+
+  private result(): IngestResult {
+    return {
+      ok: this.fatal === null && this.errorCount === 0 && this.rowCount > 0,
+      fatal: this.fatal,
+      rowCount: this.rowCount,
+      byteSize: this.byteSize,
+      sha256: this.hash.digest('hex'),
+      columnMapping: this.columnMapping,
+      hasHeader: this.layout?.hasHeader ?? false,
+      stats: this.stats.result(),
+      splitCounts: { ...this.splitCounts },
+      errors: this.errors,
+      errorCount: this.errorCount,
+      preview: this.preview,
+    };
+  }
+}
+
+function ignore(): void {
+  // A source we stopped reading may still fail later; the caller owns it, we must not crash.
+}

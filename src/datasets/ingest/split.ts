@@ -1,0 +1,38 @@
+/** Split ratios; must each be ≥ 0 and sum to 1. */
+export interface SplitRatios { train: number; validation: number; test: number }
+export type SplitName = keyof SplitRatios;
+
+export const DEFAULT_SPLITS: SplitRatios = { train: 0.8, validation: 0.1, test: 0.1 };
+
+/**
+ * A 32-bit avalanche hash of (seed, line) (murmur3's finaliser over a golden-ratio mix), so
+ * assignment depends only on where a row sits in the file and the seed, never on the order or
+ * speed of processing: the same file and seed always give the same splits.
+ */
+export function splitHash(seed: number, line: number): number {
+  let h = (Math.imul(line, 0x9e3779b1) ^ Math.imul(seed | 0, 0x85ebca6b) ^ (seed / 0x100000000) | 0) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Assigns a row (identified by the line it starts on) to a split. */
+export class SplitAssigner {
+  private readonly trainCut: number;
+  private readonly validationCut: number;
+
+  constructor(private readonly seed: number, ratios: SplitRatios) {
+    this.trainCut = ratios.train * 0x100000000;
+    this.validationCut = (ratios.train + ratios.validation) * 0x100000000;
+  }
+
+  assign(line: number): SplitName {
+    const h = splitHash(this.seed, line);
+    if (h < this.trainCut) return 'train';
+    if (h < this.validationCut) return 'validation';
+    return 'test';
+  }
+}

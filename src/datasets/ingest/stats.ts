@@ -1,0 +1,213 @@
+/**
+ * Bounded-memory statistics used by the ingest pipeline: a reservoir sample for percentiles,
+ * a distinct counter that is exact up to a limit and a HyperLogLog above it, and a rating
+ * histogram. All are deterministic (seeded), so the same file gives the same stats.
+ */
+
+/** mulberry32: a tiny seeded PRNG, good enough for reservoir sampling. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Percentiles {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** True when the percentiles come from a sample (more values than the reservoir holds); min, max and mean are always exact. */
+  approximate: boolean;
+}
+
+/** Reservoir sample (Algorithm R) with exact count/min/max/mean. Memory: `size` numbers. */
+export class Reservoir {
+  private readonly sample: number[] = [];
+  private readonly random: () => number;
+  count = 0;
+  private sum = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  constructor(private readonly size = 10_000, seed = 1) {
+    this.random = mulberry32(seed);
+  }
+
+  add(value: number): void {
+    this.count++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (this.sample.length < this.size) this.sample.push(value);
+    else {
+      const j = Math.floor(this.random() * this.count);
+      if (j < this.size) this.sample[j] = value;
+    }
+  }
+
+  values(): readonly number[] {
+    return this.sample;
+  }
+
+  percentiles(): Percentiles {
+    if (this.count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0, approximate: false };
+    const sorted = Float64Array.from(this.sample).sort();
+    const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+    return {
+      count: this.count,
+      min: this.min,
+      mean: this.sum / this.count,
+      p50: rank(0.5),
+      p90: rank(0.9),
+      p99: rank(0.99),
+      max: this.max,
+      approximate: this.count > this.size,
+    };
+  }
+}
+
+/** Two independent 32-bit string hashes (FNV-1a and a murmur-style mix), for HyperLogLog. */
+function hashPair(s: string): [number, number] {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  h1 ^= h1 >>> 16; h1 = Math.imul(h1, 0x85ebca6b); h1 ^= h1 >>> 13; h1 = Math.imul(h1, 0xc2b2ae35); h1 ^= h1 >>> 16;
+  h2 ^= h2 >>> 16; h2 = Math.imul(h2, 0x7feb352d); h2 ^= h2 >>> 15; h2 = Math.imul(h2, 0x846ca68b); h2 ^= h2 >>> 16;
+  return [h1 >>> 0, h2 >>> 0];
+}
+
+/** HyperLogLog with 2^14 registers (16 KB, ~0.8% standard error). */
+export class HyperLogLog {
+  private static readonly P = 14;
+  private readonly registers = new Uint8Array(1 << HyperLogLog.P);
+
+  add(value: string): void {
+    const [h1, h2] = hashPair(value);
+    const index = h1 >>> (32 - HyperLogLog.P);
+    const rank = Math.clz32(h2) + 1;
+    if (rank > this.registers[index]) this.registers[index] = rank;
+  }
+
+  estimate(): number {
+    const m = this.registers.length;
+    let sum = 0;
+    let zeros = 0;
+    for (const r of this.registers) {
+      sum += 2 ** -r;
+      if (r === 0) zeros++;
+    }
+    const alpha = 0.7213 / (1 + 1.079 / m);
+    const raw = (alpha * m * m) / sum;
+    if (raw <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
+    return Math.round(raw);
+  }
+}
+
+/** Counts distinct strings exactly with a Set up to `exactLimit`, then switches to a HyperLogLog. */
+export class DistinctCounter {
+  private exact: Set<string> | null = new Set();
+  private hll: HyperLogLog | null = null;
+
+  constructor(private readonly exactLimit = 1_000_000) {}
+
+  add(value: string): void {
+    if (this.exact) {
+      this.exact.add(value);
+      if (this.exact.size > this.exactLimit) {
+        this.hll = new HyperLogLog();
+        for (const v of this.exact) this.hll.add(v);
+        this.exact = null;
+      }
+    } else {
+      this.hll!.add(value);
+    }
+  }
+
+  get approximate(): boolean {
+    return this.exact === null;
+  }
+
+  count(): number {
+    return this.exact ? this.exact.size : this.hll!.estimate();
+  }
+}
+
+/**
+ * Rating histogram: exact counts per distinct value while there are at most `maxDistinct`
+ * (1000) of them; beyond that, bins are estimated from a reservoir sample. The result lists
+ * each distinct value when there are at most `maxBuckets` (20) of them, else 10 equal bins.
+ */
+export class RatingHistogram {
+  private distinct: Map<number, number> | null = new Map();
+  private readonly sample = new Reservoir(10_000, 7);
+
+  constructor(private readonly maxDistinct = 1000, private readonly maxBuckets = 20) {}
+
+  add(value: number): void {
+    this.sample.add(value);
+    if (this.distinct) {
+      this.distinct.set(value, (this.distinct.get(value) ?? 0) + 1);
+      if (this.distinct.size > this.maxDistinct) this.distinct = null;
+    }
+  }
+
+  get approximate(): boolean {
+    return this.distinct === null && this.sample.count > this.sample.values().length;
+  }
+
+  result(): Record<string, number> {
+    const out: Record<string, number> = {};
+    if (this.sample.count === 0) return out;
+    if (this.distinct && this.distinct.size <= this.maxBuckets) {
+      for (const [value, count] of [...this.distinct].sort((a, b) => a[0] - b[0])) out[String(value)] = count;
+      return out;
+    }
+    const { min, max } = this.sample;
+    const bins = 10;
+    const width = (max - min) / bins || 1;
+    const counts = new Array<number>(bins).fill(0);
+    const bin = (v: number): number => Math.min(bins - 1, Math.floor((v - min) / width));
+    if (this.distinct) {
+      for (const [value, count] of this.distinct) counts[bin(value)] += count;
+    } else {
+      const values = this.sample.values();
+      const scale = this.sample.count / values.length;
+      for (const v of values) counts[bin(v)] += scale;
+    }
+    const fmt = (v: number): string => String(Number(v.toPrecision(6)));
+    for (let b = 0; b < bins; b++) {
+      const lo = min + b * width;
+      const hi = b === bins - 1 ? max : min + (b + 1) * width;
+      out[`[${fmt(lo)}, ${fmt(hi)}${b === bins - 1 ? ']' : ')'}`] = Math.round(counts[b]);
+    }
+    return out;
+  }
+}
+
+/** Length of a text in Unicode code points and whitespace-separated tokens, in one pass. */
+export function textLengths(s: string): { chars: number; tokens: number } {
+  let tokens = 0;
+  let lowSurrogates = 0;
+  let inToken = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x1680 || c === 0x202f || c === 0x205f || c === 0xfeff;
+    if (space) inToken = false;
+    else if (!inToken) { inToken = true; tokens++; }
+    if (c >= 0xdc00 && c <= 0xdfff) lowSurrogates++;
+  }
+  return { chars: s.length - lowSurrogates, tokens };
+}
