@@ -41,6 +41,16 @@ const schema = z.object({
   RATE_LIMIT_CAPACITY: int(10, 10_000_000).default(2000),
   /** Per-tenant leaky bucket: points restored per second. */
   RATE_LIMIT_RESTORE_RATE: int(1, 10_000_000).default(100),
+  /** Public base URL of the API, used in upload URLs (default: the scheme and host of the request). */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Largest dataset file, bytes (checked when the upload is created and while it streams). */
+  DATASET_MAX_FILE_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 ** 3),
+  /** Dataset storage per tenant, bytes. */
+  DATASET_MAX_TOTAL_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 ** 3),
+  /** Datasets per tenant. */
+  DATASET_MAX_COUNT: int(1, 1_000_000).default(100),
+  /** Lifetime of an upload URL, seconds. */
+  UPLOAD_URL_TTL_SECONDS: int(10, 7 * 86_400).default(3600),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -45,6 +45,7 @@ describe('bad input gets a specific error and the process stays up', () => {
     const unknown = await gql(t.url, `{ viewer { password } }`, {}, { token: user.token });
     expect(unknown.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const wrongType = await gql(t.url, `query($id: ID!) { node(id: $id) { id } }`, { id: { not: 'an id' } }, { token: user.token });
+    expect(wrongType.status).toBe(400);
     expect(wrongType.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(wrongType.errors?.[0].message).toMatch(/\$id/);
     await stillUp();
@@ -61,7 +62,9 @@ describe('bad input gets a specific error and the process stays up', () => {
     let inner = 'id';
     for (let i = 0; i < 17; i++) inner = `tenant { members(first: 1) { nodes { ${inner} } } }`;
     const res = await gql(t.url, `{ viewer { ${inner} } }`, {}, { token: user.token }); // 1 + 17 × 3 = 52 levels
+    expect(res.status).toBe(400);
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'MAX_DEPTH_EXCEEDED', maxDepth: 12 });
+    expect(res.errors?.[0].extensions?.http).toBeUndefined();
     expect(res.errors?.[0].extensions?.depth).toBeGreaterThanOrEqual(50);
     expect(res.data ?? null).toBeNull();
     await stillUp();
@@ -69,6 +72,7 @@ describe('bad input gets a specific error and the process stays up', () => {
 
   it('a query whose cost exceeds the limit is rejected with its cost', async () => {
     const res = await gql(t.url, `{ viewer { tenant { members(first: 100) { nodes { tenant { members(first: 100) { nodes { id user { email } } } } } } } } }`, {}, { token: user.token });
+    expect(res.status).toBe(400);
     expect(res.errors?.[0].extensions?.code).toBe('MAX_COST_EXCEEDED');
     expect(res.errors?.[0].extensions?.cost).toMatchObject({ requestedQueryCost: expect.any(Number), maxCost: 1000 });
     expect(res.errors![0].extensions!.cost.requestedQueryCost).toBeGreaterThan(1000);

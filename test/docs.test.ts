@@ -69,6 +69,17 @@ describe('docs/api.md', () => {
     const removed = (await run('RemoveMember', { id: memberId }, token)).removeMember;
     expect(removed.userErrors).toEqual([]);
 
+    const created = (await run('CreateDatasetUpload', { input: { name: 'ml-100k ratings', task: 'RECOMMENDATION', format: 'TSV' } }, token)).createDatasetUpload;
+    const put = await fetch(created.upload.url, { method: created.upload.method, headers: created.upload.headers, body: '196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n' });
+    expect(put.status).toBe(200);
+    const dataset = (await run('Dataset', { id: created.dataset.id }, token)).dataset;
+    expect(dataset).toMatchObject({ status: 'READY', rowCount: 3, task: 'RECOMMENDATION' });
+    expect(dataset.preview[0]).toMatchObject({ userId: '196', itemId: '242', rating: 3 });
+    const list = (await run('Datasets', {}, token)).datasets;
+    expect(list.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([created.dataset.id]);
+    const deleted = (await run('DeleteDataset', { id: created.dataset.id }, token)).deleteDataset;
+    expect(deleted.userErrors).toEqual([]);
+
     const out = (await run('LogOut', { refreshToken: refreshed.refreshToken })).logOut;
     expect(out.userErrors).toEqual([]);
   });

@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import { Config, loadConfig } from '../src/config';
 import { Api, serveApi } from '../src/server/serve';
@@ -18,6 +21,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const url = process.env.TUNEFORGE_TEST_DATABASE_URL;
   if (!url) throw new Error('TUNEFORGE_TEST_DATABASE_URL is unset: run tests through jest (test/global-setup.ts)');
   const config = loadConfig({
+    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-test-data-')),
     DATABASE_URL: url,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -100,4 +104,10 @@ export async function createApiKey(url: string, token: string, scopes: string[],
   const p = res.data?.createApiKey;
   if (!p?.secret) throw new Error(`createApiKey failed: ${JSON.stringify(res)}`);
   return { id: p.apiKey.id, secret: p.secret };
+}
+
+/** The shared public datasets beside the repository (never copied into it), or null when absent. */
+export function datasetsDir(): string | null {
+  const candidates = [process.env.TUNEFORGE_DATASETS, path.resolve(__dirname, '../../shared/datasets')].filter((p): p is string => Boolean(p));
+  return candidates.find((p) => fs.existsSync(p)) ?? null;
 }

@@ -20,6 +20,7 @@ describe('per-tenant leaky bucket', () => {
     const burst = await Promise.all(Array.from({ length: 8 }, () => gql(t.url, QUERY, {}, { token: user.token })));
     const throttled = burst.filter((r) => r.errors?.[0]?.extensions?.code === 'THROTTLED');
     expect(throttled.length).toBeGreaterThan(0);
+    expect(throttled[0].status).toBe(429);
     const err = throttled[0].errors![0];
     expect(err.message).toMatch(/rate limit exceeded: retry in \d+ ms/);
     expect(err.extensions!.retryAfterMs).toBeGreaterThan(0);

@@ -20,6 +20,24 @@ import { ApiMetrics } from './observability';
 import { requestPlugin } from './request-plugin';
 import { buildApiSchema } from './schema';
 import { Services } from './services';
+import { UploadRefused } from '../datasets/dataset.errors';
+import { Dataset } from '../datasets/dataset.entity';
+import { toGlobalId } from '../common/global-id';
+
+/** What the PUT of an upload answers, so a script needs no second call to learn the outcome. */
+function presentUploadResult(d: Dataset) {
+  return {
+    id: toGlobalId('Dataset', d.id),
+    status: d.status,
+    rowCount: d.rowCount,
+    byteSize: d.byteSize,
+    sha256: d.sha256,
+    splits: d.splitCounts,
+    errorCount: d.errorCount,
+    errors: d.errors,
+    failureReason: d.failureReason,
+  };
+}
 
 export interface RunningServer {
   url: string;
@@ -72,6 +90,30 @@ export async function startServer(config: Config, services: Services, log: Logge
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  // Dataset uploads: the bytes of one staged upload, streamed through validation (never buffered).
+  app.put('/uploads/:uploadId', async (req: Request, res: Response) => {
+    const requestId = requestIdOf(req);
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    const uploadId = String(req.params.uploadId);
+    try {
+      if (!/^[0-9a-f-]{36}$/.test(uploadId) || !token) throw new UploadRefused(404, 'NOT_FOUND', 'upload not found');
+      // A signed-in caller may only send to its own tenant's uploads; the URL's token is the permission.
+      const auth = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+      const caller = auth ? await services.auth.authenticate(auth, req.header('x-tenant-id') ?? undefined) : null;
+      const outcome = await services.datasets.receiveUpload(uploadId, token, req, {
+        gzip: /gzip/i.test(req.header('content-encoding') ?? ''),
+        callerTenantId: caller?.tenantId ?? null,
+      });
+      if (outcome.status === 413) res.setHeader('connection', 'close');
+      res.status(outcome.status).json({ dataset: presentUploadResult(outcome.dataset), requestId });
+    } catch (err) {
+      if (err instanceof UploadRefused) return rejectRequest(res, err.status, err.code, err.message, requestId);
+      if (err instanceof AppError) return rejectRequest(res, REQUEST_STATUS[err.code] ?? 400, err.code, err.message, requestId);
+      log.error({ err, requestId }, 'upload failed');
+      if (!res.headersSent) rejectRequest(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error', requestId);
+    }
+  });
+
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -117,6 +159,7 @@ export async function startServer(config: Config, services: Services, log: Logge
           services,
           loaders: createLoaders(() => (tx ? tx.manager() : Promise.reject(new AppError('UNAUTHENTICATED', 'sign in first')))),
           log: log.child({ requestId, tenantId: principal?.tenantId, userId: principal?.userId, apiKeyId: principal?.apiKeyId }),
+          publicUrl: config.PUBLIC_URL ?? `${r.protocol}://${r.get('host')}`,
           clientKey: r.ip ?? 'unknown',
         };
       },
@@ -155,6 +198,7 @@ export async function startServer(config: Config, services: Services, log: Logge
           services,
           loaders: createLoaders(() => (tx ? tx.manager() : Promise.reject(new AppError('UNAUTHENTICATED', 'sign in first')))),
           log: log.child({ requestId, tenantId: principal?.tenantId, transport: 'ws' }),
+          publicUrl: config.PUBLIC_URL ?? '',
           clientKey: 'ws',
         };
       },

@@ -22,6 +22,8 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   log: Logger;
+  /** Base URL clients reach this API at (PUBLIC_URL, or the request's scheme and host). */
+  publicUrl: string;
   /** Client key for anonymous rate limiting (the remote address). */
   clientKey: string;
 }

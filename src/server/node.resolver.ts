@@ -10,6 +10,8 @@ import { Node } from '../common/relay';
 import { Invitation } from '../tenancy/invitation.entity';
 import { Membership } from '../tenancy/membership.entity';
 import { Tenant } from '../tenancy/tenant.entity';
+import { Dataset } from '../datasets/dataset.entity';
+import { presentDataset } from '../datasets/dataset.types';
 import { presentInvitation, presentMembership, presentTenant, presentUser } from '../tenancy/tenancy.types';
 import { Context, principalOf, tenantManager } from './context';
 
@@ -25,6 +27,7 @@ const fetchers: Record<string, NodeFetcher> = {
   Membership: { fetch: async (m, id) => { const x = await m.findOneBy(Membership, { id }); return x && presentMembership(x); } },
   Invitation: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(Invitation, { id }); return x && presentInvitation(x); } },
   ApiKey: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(ApiKey, { id }); return x && presentApiKey(x); } },
+  Dataset: { scope: 'datasets:read', fetch: async (m, id) => { const x = await m.findOneBy(Dataset, { id }); return x && presentDataset(x); } },
 };
 
 /** Lets a feature make its types reachable through `node(id)`. */

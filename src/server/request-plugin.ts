@@ -1,6 +1,6 @@
 import { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import { GraphQLSchema } from 'graphql';
-import { AppError } from '../common/errors';
+import { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { AppError, REQUEST_STATUS } from '../common/errors';
 import { Context } from './context';
 import { costTooHigh, queryCost, queryDepth, tooDeep } from './limits';
 import { ApiMetrics } from './observability';
@@ -23,25 +23,35 @@ export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits
       const started = process.hrtime.bigint();
       let operation = 'unknown';
       const cost: CostExtension = { requestedQueryCost: 0, actualQueryCost: null, throttleStatus: null };
+      /** Depth, cost, rate limit and membership: everything that must pass before a resolver runs. */
+      const admit = async (ctx: Context, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined, op: OperationDefinitionNode | undefined) => {
+        operation = operationName ?? 'anonymous';
+        const depth = op ? queryDepth(op, document, limits.maxDepth) : 0;
+        if (depth > limits.maxDepth) throw tooDeep(depth, limits.maxDepth);
+        cost.requestedQueryCost = queryCost(schema, document, variables, operationName);
+        if (cost.requestedQueryCost > limits.maxCost) throw costTooHigh(cost.requestedQueryCost, limits.maxCost);
+        const p = ctx.principal;
+        const key = p ? `tenant:${p.tenantId}` : `anon:${ctx.clientKey}`;
+        const member = p?.membershipUnchecked && p.userId ? { userId: p.userId, tenantId: p.tenantId } : null;
+        const admission = await ctx.services.rateLimiter.take(key, Math.max(1, cost.requestedQueryCost), member);
+        if (p) ctx.principal = ctx.services.auth.confirmMembership(p, admission.role);
+        cost.throttleStatus = admission.status;
+        if (!admission.allowed) {
+          throw new AppError('THROTTLED', `rate limit exceeded: retry in ${admission.retryAfterMs} ms`, {
+            extensions: { retryAfterMs: admission.retryAfterMs, cost },
+          });
+        }
+        cost.actualQueryCost = cost.requestedQueryCost;
+      };
       return {
-        async didResolveOperation({ contextValue: ctx, document, request, operationName, operation: op }) {
-          operation = operationName ?? 'anonymous';
-          const depth = op ? queryDepth(op, document, limits.maxDepth) : 0;
-          if (depth > limits.maxDepth) throw tooDeep(depth, limits.maxDepth);
-          cost.requestedQueryCost = queryCost(schema, document, request.variables, operationName ?? undefined);
-          if (cost.requestedQueryCost > limits.maxCost) throw costTooHigh(cost.requestedQueryCost, limits.maxCost);
-          const p = ctx.principal;
-          const key = p ? `tenant:${p.tenantId}` : `anon:${ctx.clientKey}`;
-          const member = p?.membershipUnchecked && p.userId ? { userId: p.userId, tenantId: p.tenantId } : null;
-          const admission = await ctx.services.rateLimiter.take(key, Math.max(1, cost.requestedQueryCost), member);
-          if (p) ctx.principal = ctx.services.auth.confirmMembership(p, admission.role);
-          cost.throttleStatus = admission.status;
-          if (!admission.allowed) {
-            throw new AppError('THROTTLED', `rate limit exceeded: retry in ${admission.retryAfterMs} ms`, {
-              extensions: { retryAfterMs: admission.retryAfterMs, cost },
-            });
+        async didResolveOperation(rc) {
+          try {
+            await admit(rc.contextValue, rc.document, rc.request.variables, rc.operationName ?? undefined, rc.operation);
+          } catch (err) {
+            // Refused before execution: say so in the HTTP status too (Apollo would answer 500).
+            if (err instanceof AppError) (err.extensions as Record<string, unknown>).http = { status: REQUEST_STATUS[err.code] ?? 400 };
+            throw err;
           }
-          cost.actualQueryCost = cost.requestedQueryCost;
         },
         async didEncounterErrors({ contextValue: ctx, errors }) {
           for (const err of errors) {

@@ -7,6 +7,7 @@ import { AuthResolver } from '../auth/auth.resolver';
 import { MembershipResolver, TenantResolver, ViewerResolver } from '../tenancy/tenancy.resolver';
 import { authChecker } from './auth-checker';
 import { NodeResolver } from './node.resolver';
+import { DatasetResolver } from '../datasets/dataset.resolver';
 
 /** Every resolver class of the API. A feature adds its resolvers here. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -18,6 +19,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ViewerResolver,
   TenantResolver,
   MembershipResolver,
+  DatasetResolver,
 ];
 
 /** Builds the executable schema (code-first, type-graphql). */

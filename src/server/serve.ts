@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { Logger } from 'pino';
+import { LocalBlobStore } from '../storage/blob-store';
 import { resolveJwtSecret } from '../auth/jwt-secret';
 import { Config } from '../config';
 import { Database } from '../db/database';
@@ -18,8 +20,12 @@ export interface Api {
 export async function serveApi(config: Config, log: Logger): Promise<Api> {
   const database = await openDatabase(config, log);
   try {
-    const services = createServices(new Database(database.dataSource), config, resolveJwtSecret(config));
+    const blobs = new LocalBlobStore(path.join(config.DATA_DIR, 'blobs'));
+    const services = createServices(new Database(database.dataSource), config, { jwtSecret: resolveJwtSecret(config), blobs, log });
     const server = await startServer(config, services, log, { ready: () => databaseReady(database.dataSource) });
+    // Housekeeping (expired uploads, orphaned temporary blobs); safe on every replica.
+    const sweeper = setInterval(() => services.datasets.sweep().catch((err) => log.warn({ err }, 'dataset sweep failed')), 10 * 60 * 1000);
+    sweeper.unref();
     let stopping: Promise<void> | null = null;
     return {
       server,
@@ -27,6 +33,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
       services,
       stop: () =>
         (stopping ??= (async () => {
+          clearInterval(sweeper);
           await server.close();
           await database.close();
         })()),

@@ -1,0 +1,132 @@
+/**
+ * bench:ingest — upload synthetic ratings CSVs (1 GB and 5 GB; `--quick`: 100 MB) through the real
+ * HTTP endpoint and report MB/s and the server's peak RSS, beside `cat file > /dev/null` and a plain
+ * file copy on the same disk, measured in the same run.
+ * Usage: npm run bench:ingest [-- --quick] [-- --sizes 1024,5120]  (sizes in MiB)
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { freePort, startEmbeddedPostgres } from '../src/db/embedded-postgres';
+
+const quick = process.argv.includes('--quick');
+const sizesArg = process.argv.indexOf('--sizes');
+const SIZES_MIB = sizesArg > 0 ? process.argv[sizesArg + 1].split(',').map(Number) : quick ? [100] : [1024, 5120];
+const MAIN = path.resolve(__dirname, '../src/main.js');
+const WORK = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'tuneforge-ingest-'));
+fs.chmodSync(WORK, 0o755);
+
+/** A ratings CSV of about `mib` MiB: 100k users × 50k items, ratings 0.5–5 in halves, timestamps. */
+function generate(file: string, mib: number): void {
+  const target = mib * 1024 * 1024;
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, 'userId,movieId,rating,timestamp\n');
+  let written = 0;
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  while (written < target) {
+    let chunk = '';
+    for (let i = 0; i < 20000; i++) chunk += `${1 + Math.floor(rand() * 100000)},${1 + Math.floor(rand() * 50000)},${(1 + Math.floor(rand() * 10)) / 2},${1500000000 + Math.floor(rand() * 1e8)}\n`;
+    written += fs.writeSync(fd, chunk);
+  }
+  fs.closeSync(fd);
+}
+
+const seconds = (fn: () => void) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e9; };
+
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function gql(url: string, query: string, variables: object, token?: string) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) });
+  return (await res.json()) as { data: Record<string, any> };
+}
+
+function putFile(url: string, file: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'PUT', headers: { 'content-length': String(fs.statSync(file).size), 'content-type': 'text/csv' } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    fs.createReadStream(file, { highWaterMark: 1024 * 1024 }).pipe(req);
+  });
+}
+
+async function main() {
+  let server: ChildProcess | null = null;
+  let stopDb: (() => Promise<void>) | null = null;
+  try {
+    let dbUrl = process.env.DATABASE_URL;
+    let dropName: string | null = null;
+    if (dbUrl) {
+      dropName = `tuneforge_ingest_${Date.now()}`;
+      const c = new Client({ connectionString: dbUrl });
+      await c.connect();
+      await c.query(`CREATE DATABASE ${dropName}`);
+      await c.end();
+      const u = new URL(dbUrl);
+      u.pathname = `/${dropName}`;
+      dbUrl = u.toString();
+    } else {
+      const pg = await startEmbeddedPostgres(path.join(WORK, 'pg'), 'bench');
+      dbUrl = pg.url;
+      stopDb = pg.stop;
+    }
+    const port = await freePort();
+    server = spawn(process.execPath, [MAIN, 'serve'], {
+      env: { ...process.env, DATABASE_URL: dbUrl, MIGRATE_ON_START: 'true', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(WORK, 'data'), LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789', DATASET_MAX_FILE_BYTES: String(64 * 1024 ** 3), DATASET_MAX_TOTAL_BYTES: String(256 * 1024 ** 3) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}/graphql`;
+    for (let i = 0; i < 100 && !(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 300));
+    const signUp = await gql(url, `mutation { signUp(input: {email: "ingest@bench.test", password: "bench password", tenantName: "Bench"}) { token } }`, {});
+    const token = signUp.data.signUp.token as string;
+
+    const rows: string[] = [];
+    for (const mib of SIZES_MIB) {
+      const file = path.join(WORK, `ratings-${mib}.csv`);
+      process.stderr.write(`generating ${mib} MiB…\n`);
+      generate(file, mib);
+      const bytes = fs.statSync(file).size;
+      const cat = seconds(() => execFileSync('sh', ['-c', `cat '${file}' > /dev/null`]));
+      const copy = seconds(() => execFileSync('cp', [file, `${file}.copy`]));
+      fs.rmSync(`${file}.copy`);
+      const created = await gql(url, `mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { upload { url } userErrors { message } } }`, { input: { name: `synthetic ${mib}`, task: 'RECOMMENDATION', format: 'CSV', byteSize: bytes } }, token);
+      const rssBefore = peakRssMb(server.pid!);
+      const t0 = process.hrtime.bigint();
+      const res = await putFile(created.data.createDatasetUpload.upload.url, file);
+      const ingest = Number(process.hrtime.bigint() - t0) / 1e9;
+      const outcome = JSON.parse(res.body).dataset;
+      if (res.status !== 200) throw new Error(`upload failed: ${res.body.slice(0, 500)}`);
+      const mb = bytes / 1e6;
+      rows.push(`| ${(bytes / 1024 ** 3).toFixed(2)} GiB (${outcome.rowCount.toLocaleString('en')} rows) | ${ingest.toFixed(1)} s, ${(mb / ingest).toFixed(0)} MB/s | ${cat.toFixed(1)} s | ${copy.toFixed(1)} s | **${(ingest / copy).toFixed(2)}×** | ${peakRssMb(server.pid!).toFixed(0)} MB (before: ${rssBefore.toFixed(0)}) |`);
+      fs.rmSync(file);
+    }
+    console.log(`\nbench:ingest — ${os.cpus().length} × ${os.cpus()[0]?.model}; Node ${process.version}; disk: ${WORK}\n`);
+    console.log('| file | ingest through PUT | cat > /dev/null | cp (same disk) | ingest / copy | server peak RSS |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of rows) console.log(r);
+    if (dropName && process.env.DATABASE_URL) {
+      server.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 1500));
+      const c = new Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${dropName} WITH (FORCE)`);
+      await c.end();
+    }
+  } finally {
+    server?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    if (stopDb) await stopDb();
+    fs.rmSync(WORK, { recursive: true, force: true });
+  }
+}
+
+main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });

@@ -1,0 +1,262 @@
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { Logger } from 'pino';
+import { EntityManager } from 'typeorm';
+import { Principal } from '../auth/principal';
+import { randomToken, safeEqualHex, sha256 } from '../auth/secrets';
+import { notFound, Problems } from '../common/errors';
+import { idOf } from '../common/global-id';
+import { Page, PageArgs, paginate } from '../common/relay';
+import { Database } from '../db/database';
+import { BlobStore } from '../storage/blob-store';
+import { DatasetUpload } from './dataset-upload.entity';
+import { Dataset, DatasetStatus } from './dataset.entity';
+import { quotaExceeded, UploadRefused } from './dataset.errors';
+import { DatasetFormat, DatasetTask, ingest, IngestOptions, IngestResult } from './ingest';
+
+export interface DatasetLimits {
+  maxFileBytes: number;
+  maxTotalBytes: number;
+  maxDatasets: number;
+  uploadTtlSeconds: number;
+}
+
+export interface DatasetOptions {
+  encoding?: 'utf-8' | 'latin1' | 'windows-1252';
+  delimiter?: string;
+  hasHeader?: boolean;
+  columns?: Record<string, string>;
+  splits?: { train: number; validation: number; test: number };
+  seed?: number;
+}
+
+export interface CreateDatasetUploadInput {
+  name: string;
+  task: DatasetTask;
+  format: DatasetFormat;
+  byteSize?: number | null;
+  contentType?: string | null;
+  options?: DatasetOptions | null;
+}
+
+export interface DatasetFilter {
+  task?: DatasetTask | null;
+  status?: DatasetStatus | null;
+}
+
+/** What the PUT of an upload answers: the dataset as it ended, and the HTTP status to send. */
+export interface UploadOutcome {
+  status: 200 | 413 | 422;
+  dataset: Dataset;
+}
+
+const ENCODINGS = ['utf-8', 'latin1', 'windows-1252'];
+const MAX_ERRORS_KEPT = 100;
+
+/** The blob holding a dataset's canonical rows (one JSON object per line, with its split). */
+export const datasetBlobKey = (tenantId: string, datasetId: string) => `tenants/${tenantId}/datasets/${datasetId}/rows.jsonl`;
+
+/**
+ * Datasets: staged uploads (a single-use URL, then a streamed PUT validated in one pass into a
+ * temporary blob), their lifecycle UPLOADING → PROCESSING → READY | FAILED, listing and deletion.
+ */
+export class DatasetService {
+  constructor(
+    private readonly db: Database,
+    private readonly blobs: BlobStore,
+    private readonly limits: DatasetLimits,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Creates the dataset (UPLOADING) and a single-use upload permission after checking the input
+   * and the tenant's quotas. Returns the upload's token, shown once (it is part of the URL).
+   */
+  async createDatasetUpload(m: EntityManager, caller: Principal, input: CreateDatasetUploadInput): Promise<{ dataset: Dataset; upload: DatasetUpload; token: string }> {
+    const problems = new Problems();
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > 200) problems.add('name', 'name must be 1 to 200 characters');
+    if (input.byteSize != null && (!Number.isInteger(input.byteSize) || input.byteSize < 1)) problems.add('byteSize', 'byteSize must be a positive integer');
+    this.checkOptions(problems, input.options ?? {});
+    problems.throwIfAny();
+
+    const [{ count, used }] = await m.query(`SELECT count(*)::int AS count, coalesce(sum(byte_size), 0)::float8 AS used FROM datasets WHERE status <> 'FAILED'`);
+    if (count >= this.limits.maxDatasets) {
+      throw quotaExceeded('name', `dataset limit reached: ${count} of ${this.limits.maxDatasets} datasets; delete one first`);
+    }
+    const room = Math.min(this.limits.maxFileBytes, this.limits.maxTotalBytes - used);
+    if (input.byteSize != null && input.byteSize > this.limits.maxFileBytes) {
+      throw quotaExceeded('byteSize', `file is ${input.byteSize} bytes; the largest accepted is ${this.limits.maxFileBytes}`);
+    }
+    if (room <= 0 || (input.byteSize != null && input.byteSize > room)) {
+      throw quotaExceeded('byteSize', `dataset storage is full: ${used} of ${this.limits.maxTotalBytes} bytes used`);
+    }
+
+    const dataset = m.create(Dataset, {
+      tenantId: caller.tenantId,
+      name,
+      task: input.task,
+      format: input.format,
+      status: 'UPLOADING',
+      options: { ...(input.options ?? {}) },
+      byteSize: null,
+      errors: [],
+      errorCount: 0,
+      createdBy: caller.userId,
+    });
+    await m.save(dataset);
+    const token = randomToken();
+    const upload = m.create(DatasetUpload, {
+      tenantId: caller.tenantId,
+      datasetId: dataset.id,
+      tokenHash: sha256(token),
+      maxBytes: Math.floor(room),
+      expiresAt: new Date(Date.now() + this.limits.uploadTtlSeconds * 1000),
+      usedAt: null,
+    });
+    await m.save(upload);
+    return { dataset, upload, token };
+  }
+
+  private checkOptions(problems: Problems, o: DatasetOptions): void {
+    const at = (f: string) => ['options', f];
+    if (o.encoding !== undefined && !ENCODINGS.includes(o.encoding)) problems.add(at('encoding'), `encoding must be one of ${ENCODINGS.join(', ')}`);
+    if (o.delimiter !== undefined && [...o.delimiter].length !== 1) problems.add(at('delimiter'), 'delimiter must be exactly one character');
+    if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) problems.add(at('seed'), 'seed must be an integer');
+    if (o.splits) {
+      const { train, validation, test } = o.splits;
+      if ([train, validation, test].some((x) => !(x >= 0 && x <= 1))) problems.add(at('splits'), 'each split ratio must be between 0 and 1');
+      else if (Math.abs(train + validation + test - 1) > 1e-9) problems.add(at('splits'), `split ratios must sum to 1 (got ${train + validation + test})`);
+      else if (train === 0) problems.add(at('splits'), 'the train split cannot be empty');
+    }
+    if (o.columns && (typeof o.columns !== 'object' || Array.isArray(o.columns) || Object.values(o.columns).some((v) => typeof v !== 'string'))) {
+      problems.add(at('columns'), 'columns must map field names to source column names or 0-based indexes, e.g. {"userId": "user"}');
+    }
+  }
+
+  /**
+   * Receives the bytes of an upload: checks the token (single use, before expiry, and of the
+   * caller's tenant when one is signed in), streams the body through validation into a temporary
+   * blob, then publishes it and marks the dataset READY, or deletes it and marks it FAILED with
+   * the row errors. Never buffers the body.
+   */
+  async receiveUpload(uploadId: string, token: string, body: Readable, opts: { gzip?: boolean; callerTenantId?: string | null }): Promise<UploadOutcome> {
+    const upload = await this.claimUpload(uploadId, token, opts.callerTenantId ?? null);
+    const scope = { tenantId: upload.tenantId };
+    const dataset = await this.db.withTenant(scope, async (m) => {
+      await m.update(Dataset, { id: upload.datasetId }, { status: 'PROCESSING' });
+      return m.findOneByOrFail(Dataset, { id: upload.datasetId });
+    });
+
+    const temp = this.blobs.createTemp();
+    let result: IngestResult;
+    try {
+      const options: IngestOptions = {
+        ...(dataset.options as DatasetOptions),
+        task: dataset.task,
+        format: dataset.format,
+        maxBytes: upload.maxBytes,
+        maxErrors: MAX_ERRORS_KEPT,
+        ...(opts.gzip ? { gzip: true } : {}),
+      };
+      result = await ingest(body, temp.stream, options);
+      if (!temp.stream.writableEnded) temp.stream.end();
+      if (!temp.stream.writableFinished) await once(temp.stream, 'close');
+    } catch (err) {
+      temp.stream.destroy();
+      await this.blobs.delete(temp.key);
+      this.log.error({ err, datasetId: dataset.id }, 'ingest failed unexpectedly');
+      await this.db.withTenant(scope, (m) => m.update(Dataset, { id: dataset.id }, { status: 'FAILED', failureReason: 'the file could not be processed (internal error); try again' }));
+      throw err;
+    }
+
+    const key = datasetBlobKey(upload.tenantId, dataset.id);
+    if (result.ok) await this.blobs.commit(temp.key, key);
+    else await this.blobs.delete(temp.key);
+    const updated = await this.db.withTenant(scope, async (m) => {
+      await m.update(Dataset, { id: dataset.id }, this.outcomeColumns(result, key) as Parameters<EntityManager['update']>[2]);
+      return m.findOneByOrFail(Dataset, { id: dataset.id });
+    });
+    const status = result.ok ? 200 : result.fatal?.code === 'TOO_LARGE' ? 413 : 422;
+    return { status, dataset: updated };
+  }
+
+  private outcomeColumns(r: IngestResult, key: string): Partial<Dataset> {
+    const common = { byteSize: r.byteSize, sha256: r.sha256, errors: r.errors, errorCount: r.errorCount, hasHeader: r.hasHeader, columnMapping: r.columnMapping };
+    if (r.ok) {
+      return { ...common, status: 'READY', rowCount: r.rowCount, stats: r.stats, splitCounts: r.splitCounts, preview: r.preview, blobKey: key, readyAt: new Date(), failureReason: null };
+    }
+    const reason = r.fatal
+      ? r.fatal.message
+      : r.errorCount
+        ? `${r.errorCount} row${r.errorCount === 1 ? '' : 's'} failed validation; the first is on line ${r.errors[0]?.line}: ${r.errors[0]?.message}`
+        : 'the file holds no valid row';
+    return { ...common, status: 'FAILED', rowCount: null, blobKey: null, failureReason: reason };
+  }
+
+  /** Marks an upload used, atomically, so two PUTs of one URL cannot both proceed. */
+  private async claimUpload(uploadId: string, token: string, callerTenantId: string | null): Promise<DatasetUpload> {
+    return this.db.system(async (m) => {
+      const upload = await m.createQueryBuilder(DatasetUpload, 'u').setLock('pessimistic_write').where('u.id = :id', { id: uploadId }).getOne();
+      if (!upload || !safeEqualHex(upload.tokenHash, sha256(token)) || (callerTenantId && callerTenantId !== upload.tenantId)) {
+        throw new UploadRefused(404, 'NOT_FOUND', 'upload not found');
+      }
+      if (upload.usedAt) throw new UploadRefused(410, 'UPLOAD_USED', 'this upload URL has already been used: create a new upload');
+      if (upload.expiresAt.getTime() <= Date.now()) throw new UploadRefused(410, 'UPLOAD_EXPIRED', 'this upload URL has expired: create a new upload');
+      await m.update(DatasetUpload, { id: upload.id }, { usedAt: new Date() });
+      return upload;
+    });
+  }
+
+  async getDataset(m: EntityManager, globalId: string): Promise<Dataset> {
+    const dataset = await m.findOneBy(Dataset, { id: idOf('Dataset', globalId) });
+    if (!dataset) throw notFound('Dataset');
+    return dataset;
+  }
+
+  listDatasets<T>(m: EntityManager, args: PageArgs, filter: DatasetFilter | null | undefined, present: (d: Dataset) => T): Promise<Page<T>> {
+    const qb = m.createQueryBuilder(Dataset, 'd');
+    if (filter?.task) qb.andWhere('d.task = :task', { task: filter.task });
+    if (filter?.status) qb.andWhere('d.status = :status', { status: filter.status });
+    return paginate(qb, args, present);
+  }
+
+  /**
+   * Deletes a dataset and its blob. A dataset that queued or running training runs still read is
+   * a CONFLICT naming them (the training feature registers that check).
+   */
+  async deleteDataset(m: EntityManager, globalId: string): Promise<Dataset> {
+    const dataset = await this.getDataset(m, globalId);
+    await m.delete(Dataset, { id: dataset.id });
+    if (dataset.blobKey) await this.blobs.delete(dataset.blobKey);
+    return dataset;
+  }
+
+  /** The canonical rows of a READY dataset, as a stream of JSONL. */
+  readRows(dataset: Dataset): Readable {
+    if (dataset.status !== 'READY' || !dataset.blobKey) throw notFound('Dataset');
+    return this.blobs.read(dataset.blobKey);
+  }
+
+  /**
+   * Housekeeping, safe on every replica at once: datasets whose upload URL expired unused become
+   * FAILED, and temporary blobs left by crashes are deleted.
+   */
+  async sweep(tempOlderThanMs = 24 * 3600 * 1000): Promise<{ expired: number; tempBlobs: number }> {
+    // A PROCESSING dataset whose upload began long ago lost its server mid-stream (its temp blob goes below).
+    const [, expired]: [unknown, number] = await this.db.system((m) =>
+      m.query(
+        `UPDATE datasets d SET status = 'FAILED',
+                failure_reason = CASE d.status WHEN 'UPLOADING' THEN 'the upload URL expired before the file arrived'
+                                 ELSE 'the server stopped while processing the upload: upload the file again' END
+           FROM dataset_uploads u
+          WHERE u.dataset_id = d.id
+            AND ((d.status = 'UPLOADING' AND u.used_at IS NULL AND u.expires_at < now())
+              OR (d.status = 'PROCESSING' AND u.used_at < now() - make_interval(secs => $1 / 1000.0)))`,
+        [tempOlderThanMs],
+      ),
+    );
+    const tempBlobs = await this.blobs.sweepTemp(tempOlderThanMs);
+    return { expired, tempBlobs };
+  }
+}

@@ -1,0 +1,151 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { toGlobalId } from '../common/global-id';
+import { ConnectionType, Node } from '../common/relay';
+import { UserError } from '../common/user-error.type';
+import { Dataset } from './dataset.entity';
+
+export enum DatasetTaskEnum {
+  RECOMMENDATION = 'RECOMMENDATION',
+  TRANSLATION = 'TRANSLATION',
+  SUMMARIZATION = 'SUMMARIZATION',
+  CLASSIFICATION = 'CLASSIFICATION',
+}
+export enum DatasetFormatEnum {
+  CSV = 'CSV',
+  TSV = 'TSV',
+  JSONL = 'JSONL',
+}
+export enum DatasetStatusEnum {
+  UPLOADING = 'UPLOADING',
+  PROCESSING = 'PROCESSING',
+  READY = 'READY',
+  FAILED = 'FAILED',
+}
+export enum TextEncodingEnum {
+  UTF_8 = 'utf-8',
+  LATIN1 = 'latin1',
+  WINDOWS_1252 = 'windows-1252',
+}
+registerEnumType(DatasetTaskEnum, { name: 'Task', description: 'What a dataset trains and a model does.' });
+registerEnumType(DatasetFormatEnum, { name: 'DatasetFormat' });
+registerEnumType(DatasetStatusEnum, { name: 'DatasetStatus', description: 'UPLOADING → PROCESSING → READY | FAILED' });
+registerEnumType(TextEncodingEnum, { name: 'TextEncoding' });
+
+@ObjectType({ description: 'A row the validator refused.' })
+export class DatasetRowError {
+  @Field(() => Int, { description: '1-based line of the file (of the record\'s first line for multi-line CSV records).' }) line!: number;
+  @Field(() => String, { nullable: true }) field!: string | null;
+  @Field() message!: string;
+  @Field() code!: string;
+}
+
+@ObjectType()
+export class DatasetSplits {
+  @Field(() => Int) train!: number;
+  @Field(() => Int) validation!: number;
+  @Field(() => Int) test!: number;
+}
+
+@ObjectType('Dataset', { implements: Node, description: 'An uploaded file for one task, validated and split.' })
+export class DatasetNode extends Node {
+  rowId!: string;
+  previewRows!: Record<string, unknown>[];
+  @Field() name!: string;
+  @Field(() => DatasetTaskEnum) task!: DatasetTaskEnum;
+  @Field(() => DatasetFormatEnum) format!: DatasetFormatEnum;
+  @Field(() => DatasetStatusEnum) status!: DatasetStatusEnum;
+  @Field(() => Int, { nullable: true, description: 'Valid rows (READY only).' }) rowCount!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Bytes received, as sent (before gunzip).' }) byteSize!: number | null;
+  @Field(() => String, { nullable: true, description: 'Hex SHA-256 of the bytes as sent.' }) sha256!: string | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Task statistics (users/items/ratings, length percentiles, label distribution).' }) stats!: Record<string, unknown> | null;
+  @Field(() => DatasetSplits, { nullable: true, description: 'Rows per deterministic split.' }) splits!: DatasetSplits | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Which source column each field came from.' }) columnMapping!: Record<string, string> | null;
+  @Field(() => GraphQLJSONObject, { description: 'Parsing options the dataset was created with.' }) options!: Record<string, unknown>;
+  @Field(() => [DatasetRowError], { description: `The first ${100} row errors (see errorCount for all).` }) errors!: DatasetRowError[];
+  @Field(() => Int) errorCount!: number;
+  @Field(() => String, { nullable: true, description: 'Why the dataset FAILED, in one sentence.' }) failureReason!: string | null;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) readyAt!: Date | null;
+}
+
+export const DatasetConnection = ConnectionType('Dataset', DatasetNode);
+
+export const presentDataset = (d: Dataset): DatasetNode =>
+  Object.assign(new DatasetNode(), {
+    id: toGlobalId('Dataset', d.id),
+    rowId: d.id,
+    previewRows: d.preview ?? [],
+    name: d.name,
+    task: d.task as DatasetTaskEnum,
+    format: d.format as DatasetFormatEnum,
+    status: d.status as DatasetStatusEnum,
+    rowCount: d.rowCount,
+    byteSize: d.byteSize,
+    sha256: d.sha256,
+    stats: d.stats as Record<string, unknown> | null,
+    splits: d.splitCounts,
+    columnMapping: d.columnMapping,
+    options: d.options,
+    errors: d.errors,
+    errorCount: d.errorCount,
+    failureReason: d.failureReason,
+    createdAt: d.createdAt,
+    readyAt: d.readyAt,
+  });
+
+@InputType()
+export class SplitRatiosInput {
+  @Field(() => Float) train!: number;
+  @Field(() => Float) validation!: number;
+  @Field(() => Float) test!: number;
+}
+
+@InputType({ description: 'How to read the file. Everything is optional: formats and headers are detected.' })
+export class DatasetOptionsInput {
+  @Field(() => TextEncodingEnum, { nullable: true, description: 'Default utf-8 (a BOM is skipped).' }) encoding?: TextEncodingEnum;
+  @Field(() => String, { nullable: true, description: 'Overrides the format\'s delimiter, e.g. "@" for `sentence@label` files.' }) delimiter?: string;
+  @Field(() => Boolean, { nullable: true, description: 'Default: detected from the first row.' }) hasHeader?: boolean;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Field → source column name or 0-based index, e.g. {"userId": "user", "itemId": "1"}.' }) columns?: Record<string, string>;
+  @Field(() => SplitRatiosInput, { nullable: true, description: 'Default 0.8 / 0.1 / 0.1.' }) splits?: SplitRatiosInput;
+  @Field(() => Int, { nullable: true, description: 'Seed of the split assignment (default 42).' }) seed?: number;
+}
+
+@InputType()
+export class CreateDatasetUploadInput {
+  @Field() name!: string;
+  @Field(() => DatasetTaskEnum) task!: DatasetTaskEnum;
+  @Field(() => DatasetFormatEnum) format!: DatasetFormatEnum;
+  @Field(() => Float, { nullable: true, description: 'Size you will send, if known: refused at once when over quota.' }) byteSize?: number;
+  @Field(() => String, { nullable: true }) contentType?: string;
+  @Field(() => DatasetOptionsInput, { nullable: true }) options?: DatasetOptionsInput;
+}
+
+@ObjectType({ description: 'Where and how to send the bytes: one PUT, before expiresAt.' })
+export class DatasetUploadTarget {
+  @Field(() => ID) id!: string;
+  @Field({ description: 'Single-use URL (its token is the permission).' }) url!: string;
+  @Field() method!: string;
+  @Field(() => GraphQLJSONObject, { description: 'Headers to send with the PUT.' }) headers!: Record<string, string>;
+  @Field() expiresAt!: Date;
+  @Field(() => Float, { description: 'The most bytes this upload accepts.' }) maxBytes!: number;
+}
+
+@ObjectType()
+export class CreateDatasetUploadPayload {
+  @Field(() => DatasetUploadTarget, { nullable: true }) upload!: DatasetUploadTarget | null;
+  @Field(() => DatasetNode, { nullable: true }) dataset!: DatasetNode | null;
+  @Field(() => [UserError]) userErrors!: UserError[];
+}
+
+@ObjectType()
+export class DeleteDatasetPayload {
+  @Field(() => ID, { nullable: true }) deletedDatasetId!: string | null;
+  @Field(() => [UserError]) userErrors!: UserError[];
+}
+
+@InputType()
+export class DatasetFilter {
+  @Field(() => DatasetTaskEnum, { nullable: true }) task?: DatasetTaskEnum;
+  @Field(() => DatasetStatusEnum, { nullable: true }) status?: DatasetStatusEnum;
+}

@@ -1,0 +1,70 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+
+/**
+ * Where datasets, checkpoints and model artifacts live. Keys are `/`-separated and namespaced by
+ * tenant by the callers (`tenants/<id>/…`). Writes go to a temporary key first and become visible
+ * only on `commit`, so a crash mid-write never leaves a partial blob under a real key.
+ */
+export interface BlobStore {
+  /** A writable for a new temporary blob; `commit(tempKey, key)` publishes it. */
+  createTemp(): { key: string; stream: Writable };
+  commit(tempKey: string, key: string): Promise<void>;
+  read(key: string): Readable;
+  delete(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** Temporary blobs older than `olderThanMs` (left by crashes); returns how many were removed. */
+  sweepTemp(olderThanMs: number): Promise<number>;
+}
+
+const SAFE_KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** The default store: files under a directory (DATA_DIR/blobs). Commit is an atomic rename. */
+export class LocalBlobStore implements BlobStore {
+  constructor(private readonly root: string) {
+    fs.mkdirSync(path.join(root, 'tmp'), { recursive: true });
+  }
+
+  private pathOf(key: string): string {
+    if (!SAFE_KEY.test(key) || key.split('/').includes('..')) throw new Error(`invalid blob key "${key}"`);
+    return path.join(this.root, key);
+  }
+
+  createTemp(): { key: string; stream: Writable } {
+    const key = `tmp/${Date.now()}-${crypto.randomBytes(8).toString('hex')}`;
+    return { key, stream: fs.createWriteStream(this.pathOf(key), { flags: 'wx' }) };
+  }
+
+  async commit(tempKey: string, key: string): Promise<void> {
+    const target = this.pathOf(key);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    await fs.promises.rename(this.pathOf(tempKey), target);
+  }
+
+  read(key: string): Readable {
+    return fs.createReadStream(this.pathOf(key));
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(key), { force: true });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return fs.promises.access(this.pathOf(key)).then(() => true, () => false);
+  }
+
+  async sweepTemp(olderThanMs: number): Promise<number> {
+    const dir = path.join(this.root, 'tmp');
+    let removed = 0;
+    for (const name of await fs.promises.readdir(dir)) {
+      const stat = await fs.promises.stat(path.join(dir, name)).catch(() => null);
+      if (stat && Date.now() - stat.mtimeMs > olderThanMs) {
+        await fs.promises.rm(path.join(dir, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
