@@ -23,6 +23,10 @@ const OUT_BATCH_CHARS = 64 * 1024;
 /** A JSONL line may hold a few 1 MB fields plus JSON escaping. */
 const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
 const INDEX = /^\d+$/;
+const SPLIT_PREFIX: Record<SplitName, string> = { train: '{"split":"train"', validation: '{"split":"validation"', test: '{"split":"test"' };
+const JSON_KEY: Record<string, string> = Object.fromEntries(
+  Object.values(TASK_FIELDS).flat().map((spec) => [spec.name, `${JSON.stringify(spec.name)}:`]),
+);
 
 /** Thrown (as a rejection) by `ingest` for options a caller should have validated first. */
 export class IngestOptionsError extends Error {
@@ -443,9 +447,16 @@ class IngestRun {
     this.splitCounts[split]++;
     this.rowCount++;
     this.stats.add(row);
-    const record = { split, ...row };
-    if (this.preview.length < this.previewRows) this.preview.push(record);
-    this.out += JSON.stringify(record) + '\n';
+    if (this.preview.length < this.previewRows) this.preview.push({ split, ...row });
+    // Hand-built JSON (the hot path): numbers here are always finite, so String(n) is valid JSON.
+    let json = SPLIT_PREFIX[split];
+    for (let k = 0; k < this.specs.length; k++) {
+      const name = this.specs[k].name;
+      const value = row[name];
+      if (value === undefined) continue;
+      json += `,${JSON_KEY[name]}${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+    }
+    this.out += json + '}\n';
   }
 
   private rowError(line: number, field: string | null, code: string, message: string): void {

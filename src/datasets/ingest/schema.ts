@@ -117,8 +117,30 @@ function toNumber(raw: unknown): number | null | 'empty' {
   const s = raw.trim();
   if (s === '') return 'empty';
   // Number() would accept "0x1f", "0b1" and "Infinity"; only plain decimals are ratings.
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
-  return Number(s);
+  return isPlainDecimal(s) ? Number(s) : null;
+}
+
+/** `[+-]digits[.digits][e[+-]digits]` (also `.5`, `5.`), checked without a regex on the hot path. */
+function isPlainDecimal(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  if (c === 43 || c === 45) c = s.charCodeAt(++i);
+  let digits = 0;
+  while (c >= 48 && c <= 57) { digits++; c = s.charCodeAt(++i); }
+  if (c === 46) {
+    c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57) { digits++; c = s.charCodeAt(++i); }
+  }
+  if (digits === 0) return false;
+  if (c === 101 || c === 69) {
+    c = s.charCodeAt(++i);
+    if (c === 43 || c === 45) c = s.charCodeAt(++i);
+    let exp = 0;
+    while (c >= 48 && c <= 57) { exp++; c = s.charCodeAt(++i); }
+    if (exp === 0) return false;
+  }
+  return i === n;
 }
 
 function clip(raw: unknown): unknown {

@@ -116,15 +116,50 @@ export class HyperLogLog {
   }
 }
 
-/** Counts distinct strings exactly with a Set up to `exactLimit`, then switches to a HyperLogLog. */
+/** Canonical non-negative integers below this are counted in a bitset (8 MB at most). */
+const BITSET_LIMIT = 1 << 26;
+
+/** The value of a canonical decimal integer string ("0", "17", not "017" or "+1") below BITSET_LIMIT, else -1. */
+function smallInt(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 8 || (n > 1 && s.charCodeAt(0) === 48)) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v < BITSET_LIMIT ? v : -1;
+}
+
+/**
+ * Counts distinct strings. Ids that are small canonical integers (MovieLens-style) go to a
+ * growable bitset: exact, fast and at most 8 MB. Other ids go to a Set up to `exactLimit`
+ * entries, then to a HyperLogLog (~0.8% error), and the count is marked approximate.
+ */
 export class DistinctCounter {
+  private bits = new Uint32Array(1024);
+  private bitCount = 0;
   private exact: Set<string> | null = new Set();
   private hll: HyperLogLog | null = null;
 
   constructor(private readonly exactLimit = 1_000_000) {}
 
   add(value: string): void {
-    if (this.exact) {
+    const n = smallInt(value);
+    if (n >= 0) {
+      const word = n >>> 5;
+      if (word >= this.bits.length) {
+        const grown = new Uint32Array(Math.max(word + 1, this.bits.length * 2));
+        grown.set(this.bits);
+        this.bits = grown;
+      }
+      const mask = 1 << (n & 31);
+      if ((this.bits[word] & mask) === 0) {
+        this.bits[word] |= mask;
+        this.bitCount++;
+      }
+    } else if (this.exact) {
       this.exact.add(value);
       if (this.exact.size > this.exactLimit) {
         this.hll = new HyperLogLog();
@@ -141,7 +176,7 @@ export class DistinctCounter {
   }
 
   count(): number {
-    return this.exact ? this.exact.size : this.hll!.estimate();
+    return this.bitCount + (this.exact ? this.exact.size : this.hll!.estimate());
   }
 }
 
