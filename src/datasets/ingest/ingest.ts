@@ -12,7 +12,7 @@ import { LineSplitter } from './line-splitter';
 import { convertField, DEFAULT_RATING_RANGE, isProblem, MAX_FIELD_BYTES, normalizeName, TASK_FIELDS, type FieldSpec, type RatingRange } from './schema';
 import { DEFAULT_SPLITS, SplitAssigner, type SplitName } from './split';
 import { createStatsCollector, type CanonicalRow, type StatsCollector } from './task-stats';
-import { ChunkDecoder, GZIP_MAGIC, looksBinary, SNIFF_BYTES } from './text-decoding';
+import { ChunkDecoder, GZIP_MAGIC, INVALID_MARK, looksBinary, SNIFF_BYTES } from './text-decoding';
 import type { DatasetFormat, DatasetTask, FatalCode, IngestOptions, IngestResult, RowError } from './types';
 
 const TASKS: readonly DatasetTask[] = ['RECOMMENDATION', 'TRANSLATION', 'SUMMARIZATION', 'CLASSIFICATION'];
@@ -322,8 +322,8 @@ class IngestRun {
     if (fields.length !== layout.columns) {
       return this.rowError(line, null, 'WRONG_COLUMN_COUNT', `expected ${layout.columns} columns, found ${fields.length}`);
     }
-    if (this.decoder.sawReplacement) {
-      const bad = fields.findIndex((f) => f.includes('\uFFFD'));
+    if (this.decoder.sawInvalid) {
+      const bad = fields.findIndex((f) => f.includes(INVALID_MARK));
       if (bad !== -1) return this.rowError(line, this.columnName(bad), 'INVALID_UTF8', 'invalid UTF-8 byte sequence (choose latin1 or windows-1252 if the file is not UTF-8)');
     }
     const row: CanonicalRow = {};
@@ -386,7 +386,7 @@ class IngestRun {
   private onJsonLine(text: string, line: number): void {
     if (this.done) return;
     this.records++;
-    if (this.decoder.sawReplacement && text.includes('\uFFFD')) {
+    if (this.decoder.sawInvalid && text.includes(INVALID_MARK)) {
       return this.rowError(line, null, 'INVALID_UTF8', 'invalid UTF-8 byte sequence (choose latin1 or windows-1252 if the file is not UTF-8)');
     }
     let value: unknown;
