@@ -12,7 +12,12 @@ module.exports = {
       },
       module: { type: 'commonjs' },
     }],
+    // ESM-only packages (the Kubernetes client and its ESM dependencies) are compiled to CommonJS for jest.
+    '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|jsonpath-plus|rfc4648|socks-proxy-agent|agent-base)/)',
+  ],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
