@@ -73,7 +73,7 @@ export const summarizationBench: TaskBench = {
       task: 'summarization', data: quick ? 'AESLC (2,000 train, 500 test)' : 'AESLC train → test (subject line)',
       target: 'ROUGE-1 ≥ 15 (aim ≥ 20)',
       metrics: r.evaluation.metrics, baseline: r.baseline, seconds: r.seconds, examplesPerSecond: r.examplesPerSecond, backend: activeBackend(),
-      hyperparameters: { ...pick(r.metadata.hyperparameters, ['buckets', 'embeddingSize', 'hiddenSize', 'summarySentences', 'maxWords', 'epochs', 'batchSize', 'learningRate', 'targetTemperature']), bestEpoch: r.metadata.bestEpoch },
+      hyperparameters: { ...pick(r.metadata.hyperparameters, ['buckets', 'embeddingSize', 'hiddenSize', 'summarySentences', 'maxWords', 'epochs', 'batchSize', 'learningRate', 'targetTemperature', 'clauses']), bestEpoch: r.metadata.bestEpoch },
     }];
   },
 };

@@ -2,7 +2,11 @@
  * Extractive summarization: a trained sentence scorer picks the best sentence(s) of a
  * document, in document order, trimmed to `maxWords` words.
  *
- * Each sentence (from `splitSentences`) is a hashed bag of words (lower-cased
+ * Candidates are the sentences (from `splitSentences`) and, with `clauses` (the default
+ * from 5,000 training documents on), for sentences with several
+ * clauses (cut at `, ; : ( )`, a spaced dash or an inner full stop), each clause: short
+ * targets such as e-mail subject lines often match a clause better than a whole
+ * sentence. Each candidate is a hashed bag of words (lower-cased
  * letter/digit tokens, FNV-1a into `buckets` embedding rows, averaged) plus position
  * and shape features (first/second/third sentence, relative position, length, overlap
  * with the rest of the document, question/colon). A one-hidden-layer network scores
@@ -10,7 +14,7 @@
  * distribution of their ROUGE-1 F1 with the reference summary.
  *
  * Data handling (documented, never a tensor error): only the first
- * `maxDocumentSentences` sentences of a document are candidates and only the first
+ * `maxDocumentSentences` sentences of a document (and their clauses) are candidates and only the first
  * `maxSentenceTokens` tokens of a sentence feed its features (a 10,000-token document
  * is summarised from its head); training documents without a sentence or with an
  * empty summary are skipped (`EMPTY_DATASET` when none is left); an empty document
@@ -53,6 +57,8 @@ export interface SummarizationHyperparameters extends TrainHyperparameters {
   maxSentenceTokens: number;
   /** Temperature of the ROUGE target distribution (smaller = closer to one-hot on the best sentence). */
   targetTemperature: number;
+  /** Clauses are candidates too (helps short targets once there is enough data to learn them). */
+  clauses: boolean;
 }
 
 const SPEC: HyperparameterSpec = {
@@ -64,12 +70,16 @@ const SPEC: HyperparameterSpec = {
   maxDocumentSentences: { type: 'int', min: 1, max: 1000, description: 'only the first N sentences of a document are candidates' },
   maxSentenceTokens: { type: 'int', min: 1, max: 1000, description: 'tokens of a sentence used for its features' },
   targetTemperature: { type: 'number', min: 0.001, max: 10, description: 'temperature of the ROUGE-based training target' },
+  clauses: { type: 'boolean', description: 'score clauses of sentences as candidates too' },
 };
 
-const N_FEATURES = 12;
+const N_FEATURES = 15;
+/** Candidates per document: sentences plus clauses, capped. */
+const CANDIDATES_PER_SENTENCE = 3;
 
 interface Options {
   buckets: number;
+  clauses: boolean;
   summarySentences: number;
   maxWords: number;
   maxDocumentSentences: number;
@@ -91,7 +101,10 @@ export interface SummarizationState {
 }
 
 interface PreparedDoc {
+  /** Candidate texts (sentences and clauses). */
   sentences: string[];
+  /** Sentence index of each candidate (a summary takes at most one candidate per sentence). */
+  sentenceOf: number[];
   ids: number[][];
   features: number[][];
 }
@@ -123,30 +136,50 @@ function trim(text: string, maxWords: number): string {
   return text.split(/\s+/).filter((w) => w.length > 0).slice(0, maxWords).join(' ');
 }
 
+function clauses(sentence: string): string[] {
+  const parts = sentence.split(/[,;:()]|\s[-–]\s|\.\s/).map((x) => x.trim()).filter((x) => x.split(/\s+/).length >= 2);
+  return parts.length > 1 ? parts : [];
+}
+
 function prepare(doc: string, o: Options): PreparedDoc | null {
-  const sentences = splitSentences(typeof doc === 'string' ? doc : '').slice(0, o.maxDocumentSentences);
-  if (sentences.length === 0) return null;
-  const toks = sentences.map((s) => rougeTokenize(s).slice(0, o.maxSentenceTokens));
+  const sents = splitSentences(typeof doc === 'string' ? doc : '').slice(0, o.maxDocumentSentences);
+  if (sents.length === 0) return null;
+  const cands: Array<{ text: string; sent: number; clause: number; clauses: number }> = [];
+  sents.forEach((s, i) => {
+    cands.push({ text: s, sent: i, clause: -1, clauses: 0 });
+    const cl = o.clauses ? clauses(s).slice(0, CANDIDATES_PER_SENTENCE - 1) : [];
+    cl.forEach((c, j) => cands.push({ text: c, sent: i, clause: j, clauses: cl.length }));
+  });
+  const toks = cands.map((c) => rougeTokenize(c.text).slice(0, o.maxSentenceTokens));
+  // Document word counts from whole sentences only (clauses would double-count).
   const docCounts = new Map<string, number>();
-  for (const t of toks) for (const w of t) docCounts.set(w, (docCounts.get(w) ?? 0) + 1);
-  const n = sentences.length;
-  const features = sentences.map((s, i) => {
-    const t = toks[i];
+  cands.forEach((c, k) => { if (c.clause < 0) for (const w of toks[k]) docCounts.set(w, (docCounts.get(w) ?? 0) + 1); });
+  const sentCounts = new Map<number, Map<string, number>>();
+  cands.forEach((c, k) => {
+    if (c.clause >= 0) return;
     const own = new Map<string, number>();
-    for (const w of t) own.set(w, (own.get(w) ?? 0) + 1);
+    for (const w of toks[k]) own.set(w, (own.get(w) ?? 0) + 1);
+    sentCounts.set(c.sent, own);
+  });
+  const n = sents.length;
+  const features = cands.map((c, k) => {
+    const t = toks[k];
+    const own = sentCounts.get(c.sent)!;
     let shared = 0;
     for (const w of t) if ((docCounts.get(w) ?? 0) > (own.get(w) ?? 0)) shared++;
-    const words = s.split(/\s+/).filter((w) => w.length > 0);
+    const words = c.text.split(/\s+/).filter((w) => w.length > 0);
     const caps = words.filter((w) => /^\p{Lu}/u.test(w)).length;
+    const i = c.sent;
     return [
       i === 0 ? 1 : 0, i === 1 ? 1 : 0, i === 2 ? 1 : 0, n > 1 ? i / (n - 1) : 0,
       Math.log1p(words.length) / 4, words.length <= 3 ? 1 : 0, words.length >= 30 ? 1 : 0,
-      s.includes('?') ? 1 : 0, t.length > 0 ? shared / t.length : 0, /:\s*$/.test(s) ? 1 : 0,
+      c.text.includes('?') ? 1 : 0, t.length > 0 ? shared / t.length : 0, /:\s*$/.test(sents[i]) ? 1 : 0,
       words.length > 0 ? caps / words.length : 0, i === n - 1 ? 1 : 0,
+      c.clause >= 0 ? 1 : 0, c.clause === 0 ? 1 : 0, c.clauses > 1 ? c.clause / (c.clauses - 1) : 0,
     ];
   });
   const ids = toks.map((t) => t.map((w) => 1 + (fnv1a(w) % (o.buckets - 1))));
-  return { sentences, ids, features };
+  return { sentences: cands.map((c) => c.text), sentenceOf: cands.map((c) => c.sent), ids, features };
 }
 
 function prepared(state: SummarizationState, row: SummarizationRow): PreparedDoc | null {
@@ -209,7 +242,16 @@ async function summarizeDocs(state: SummarizationState, docs: Array<PreparedDoc 
     idx.forEach((docIndex, j) => {
       const d = docs[docIndex]!;
       const order = d.sentences.map((_, si) => si).sort((a, b) => values[j * batch.sents + b] - values[j * batch.sents + a] || a - b);
-      const chosen = order.slice(0, k).sort((a, b) => a - b);
+      // At most one candidate per sentence, then back into document order.
+      const chosen: number[] = [];
+      const used = new Set<number>();
+      for (const c of order) {
+        if (chosen.length >= k) break;
+        if (used.has(d.sentenceOf[c])) continue;
+        used.add(d.sentenceOf[c]);
+        chosen.push(c);
+      }
+      chosen.sort((a, b) => a - b);
       out[docIndex] = trim(chosen.map((si) => d.sentences[si]).join(' '), maxWords);
     });
   }
@@ -255,6 +297,7 @@ export const summarizationTask: TaskModule<SummarizationRow, SummarizationHyperp
       maxDocumentSentences: 40,
       maxSentenceTokens: 60,
       targetTemperature: 0.1,
+      clauses: nTrain > 5000,
     };
   },
 
@@ -275,7 +318,7 @@ export const summarizationTask: TaskModule<SummarizationRow, SummarizationHyperp
   },
 
   init({ hp, rng, parent }: InitContext<SummarizationRow, SummarizationHyperparameters, SummarizationState>) {
-    const options: Options = { buckets: hp.buckets, summarySentences: hp.summarySentences, maxWords: hp.maxWords, maxDocumentSentences: hp.maxDocumentSentences, maxSentenceTokens: hp.maxSentenceTokens };
+    const options: Options = { buckets: hp.buckets, clauses: hp.clauses, summarySentences: hp.summarySentences, maxWords: hp.maxWords, maxDocumentSentences: hp.maxDocumentSentences, maxSentenceTokens: hp.maxSentenceTokens };
     const config: Config = { buckets: hp.buckets, embeddingSize: hp.embeddingSize, hiddenSize: hp.hiddenSize };
     if (parent) {
       const p = parent.config;
