@@ -11,7 +11,7 @@ import { DelimitedParser, type ParseIssue } from './delimited-parser';
 import { LineSplitter } from './line-splitter';
 import { convertField, DEFAULT_RATING_RANGE, isProblem, MAX_FIELD_BYTES, normalizeName, TASK_FIELDS, type FieldSpec, type RatingRange } from './schema';
 import { DEFAULT_SPLITS, SplitAssigner, type SplitName } from './split';
-import { createStatsCollector, type CanonicalRow, type StatsCollector } from './task-stats';
+import { createStatsCollector, type CanonicalRow, type RowValues, type StatsCollector } from './task-stats';
 import { ChunkDecoder, GZIP_MAGIC, INVALID_MARK, looksBinary, SNIFF_BYTES } from './text-decoding';
 import type { DatasetFormat, DatasetTask, FatalCode, IngestOptions, IngestResult, RowError } from './types';
 
@@ -24,9 +24,7 @@ const OUT_BATCH_CHARS = 64 * 1024;
 const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
 const INDEX = /^\d+$/;
 const SPLIT_PREFIX: Record<SplitName, string> = { train: '{"split":"train"', validation: '{"split":"validation"', test: '{"split":"test"' };
-const JSON_KEY: Record<string, string> = Object.fromEntries(
-  Object.values(TASK_FIELDS).flat().map((spec) => [spec.name, `${JSON.stringify(spec.name)}:`]),
-);
+
 
 /** Thrown (as a rejection) by `ingest` for options a caller should have validated first. */
 export class IngestOptionsError extends Error {
@@ -93,6 +91,9 @@ interface DelimitedLayout { hasHeader: boolean; columns: number; indexes: number
 
 class IngestRun {
   private readonly specs: readonly FieldSpec[];
+  /** `,"name":` for each field, in TASK_FIELDS order. */
+  private readonly jsonPrefixes: string[];
+  private readonly isClassification: boolean;
   private readonly hash: Hash = createHash('sha256');
   private readonly decoder: ChunkDecoder;
   private readonly splitter: SplitAssigner;
@@ -137,6 +138,8 @@ class IngestRun {
 
   constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions) {
     this.specs = TASK_FIELDS[opts.task];
+    this.jsonPrefixes = this.specs.map((spec) => `,${JSON.stringify(spec.name)}:`);
+    this.isClassification = opts.task === 'CLASSIFICATION';
     this.decoder = new ChunkDecoder(opts.encoding ?? 'utf-8');
     this.splitter = new SplitAssigner(opts.seed ?? 42, opts.splits ?? DEFAULT_SPLITS);
     this.stats = createStatsCollector(opts.task, { exactDistinctLimit: opts.exactDistinctLimit ?? 1_000_000 });
@@ -326,15 +329,15 @@ class IngestRun {
       const bad = fields.findIndex((f) => f.includes(INVALID_MARK));
       if (bad !== -1) return this.rowError(line, this.columnName(bad), 'INVALID_UTF8', 'invalid UTF-8 byte sequence (choose latin1 or windows-1252 if the file is not UTF-8)');
     }
-    const row: CanonicalRow = {};
+    const values: RowValues = new Array(this.specs.length);
     for (let k = 0; k < this.specs.length; k++) {
       const spec = this.specs[k];
       const index = layout.indexes[k];
       const value = convertField(spec, index < 0 ? undefined : fields[index], this.ratingRange);
       if (isProblem(value)) return this.rowError(line, spec.name, value.code, value.message);
-      if (value !== undefined) row[spec.name] = value;
+      values[k] = value;
     }
-    this.accept(row, line);
+    this.accept(values, line);
   }
 
   private columnName(index: number): string {
@@ -400,16 +403,16 @@ class IngestRun {
     }
     const object = value as Record<string, unknown>;
     const keys = this.jsonKeys ?? this.resolveJsonKeys(object);
-    const row: CanonicalRow = {};
+    const values: RowValues = new Array(this.specs.length);
     for (let k = 0; k < this.specs.length; k++) {
       const spec = this.specs[k];
       const key = keys[k];
       const raw = key !== null && Object.hasOwn(object, key) ? object[key] : undefined;
       const converted = convertField(spec, raw, this.ratingRange);
       if (isProblem(converted)) return this.rowError(line, spec.name, converted.code, key && converted.code === 'MISSING_FIELD' ? `"${key}" is missing` : converted.message);
-      if (converted !== undefined) row[spec.name] = converted;
+      values[k] = converted;
     }
-    this.accept(row, line);
+    this.accept(values, line);
   }
 
   /** The JSON key of each field: the explicit mapping, else the first key of the first object matching an alias. */
@@ -433,9 +436,9 @@ class IngestRun {
     this.rowError(line, null, 'FIELD_TOO_LARGE', `the line is longer than ${MAX_LINE_CHARS} characters`);
   }
 
-  private accept(row: CanonicalRow, line: number): void {
-    if (this.opts.task === 'CLASSIFICATION') {
-      const label = row.label as string;
+  private accept(values: RowValues, line: number): void {
+    if (this.isClassification) {
+      const label = values[1] as string;
       if (!this.labels.has(label)) {
         if (this.labels.size >= this.maxLabels) {
           return this.rowError(line, 'label', 'TOO_MANY_LABELS', `more than ${this.maxLabels} distinct labels`);
@@ -444,19 +447,24 @@ class IngestRun {
       }
     }
     const split = this.splitter.assign(line);
-    this.splitCounts[split]++;
     this.rowCount++;
-    this.stats.add(row);
-    if (this.preview.length < this.previewRows) this.preview.push({ split, ...row });
+    this.stats.add(values);
     // Hand-built JSON (the hot path): numbers here are always finite, so String(n) is valid JSON.
-    let json = SPLIT_PREFIX[split];
-    for (let k = 0; k < this.specs.length; k++) {
-      const name = this.specs[k].name;
-      const value = row[name];
+    let json: string;
+    if (split === 'train') { this.splitCounts.train++; json = SPLIT_PREFIX.train; }
+    else if (split === 'validation') { this.splitCounts.validation++; json = SPLIT_PREFIX.validation; }
+    else { this.splitCounts.test++; json = SPLIT_PREFIX.test; }
+    for (let k = 0; k < values.length; k++) {
+      const value = values[k];
       if (value === undefined) continue;
-      json += `,${JSON_KEY[name]}${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+      json += this.jsonPrefixes[k] + (typeof value === 'number' ? String(value) : JSON.stringify(value));
     }
     this.out += json + '}\n';
+    if (this.preview.length < this.previewRows) {
+      const row: CanonicalRow = {};
+      for (let k = 0; k < values.length; k++) if (values[k] !== undefined) row[this.specs[k].name] = values[k] as string | number;
+      this.preview.push({ split, ...row });
+    }
   }
 
   private rowError(line: number, field: string | null, code: string, message: string): void {

@@ -3,9 +3,11 @@ import { DistinctCounter, RatingHistogram, Reservoir, textLengths } from './stat
 import type { DatasetStats, DatasetTask, LengthStats } from './types';
 
 export type CanonicalRow = Record<string, string | number>;
+/** A row's canonical values in the order of TASK_FIELDS[task] (undefined: an absent optional field). */
+export type RowValues = (string | number | undefined)[];
 
 export interface StatsCollector {
-  add(row: CanonicalRow): void;
+  add(values: RowValues): void;
   result(): DatasetStats;
 }
 
@@ -34,16 +36,16 @@ export function createStatsCollector(task: DatasetTask, opts: { exactDistinctLim
       const histogram = new RatingHistogram();
       let rows = 0, sum = 0, min = Infinity, max = -Infinity, withTimestamp = 0;
       return {
-        add(row) {
-          const rating = row.rating as number;
-          users.add(row.userId as string);
-          items.add(row.itemId as string);
+        add(values) {
+          const rating = values[2] as number;
+          users.add(values[0] as string);
+          items.add(values[1] as string);
           histogram.add(rating);
           rows++;
           sum += rating;
           if (rating < min) min = rating;
           if (rating > max) max = rating;
-          if (row.timestamp !== undefined) withTimestamp++;
+          if (values[3] !== undefined) withTimestamp++;
         },
         result() {
           const u = users.count();
@@ -68,7 +70,7 @@ export function createStatsCollector(task: DatasetTask, opts: { exactDistinctLim
       const source = new LengthCollector(11);
       const target = new LengthCollector(13);
       return {
-        add(row) { source.add(row.source as string); target.add(row.target as string); },
+        add(values) { source.add(values[0] as string); target.add(values[1] as string); },
         result: () => ({ task: 'TRANSLATION', source: source.result(), target: target.result() }),
       };
     }
@@ -76,7 +78,7 @@ export function createStatsCollector(task: DatasetTask, opts: { exactDistinctLim
       const document = new LengthCollector(17);
       const summary = new LengthCollector(19);
       return {
-        add(row) { document.add(row.document as string); summary.add(row.summary as string); },
+        add(values) { document.add(values[0] as string); summary.add(values[1] as string); },
         result: () => ({ task: 'SUMMARIZATION', document: document.result(), summary: summary.result() }),
       };
     }
@@ -84,10 +86,10 @@ export function createStatsCollector(task: DatasetTask, opts: { exactDistinctLim
       const labels = new Map<string, number>();
       const text = new LengthCollector(23);
       return {
-        add(row) {
-          const label = row.label as string;
+        add(values) {
+          const label = values[1] as string;
           labels.set(label, (labels.get(label) ?? 0) + 1);
-          text.add(row.text as string);
+          text.add(values[0] as string);
         },
         result() {
           const sorted = [...labels].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
