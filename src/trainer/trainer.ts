@@ -102,7 +102,11 @@ export async function runTrainer(env: NodeJS.ProcessEnv = process.env, out: Trai
       signal: stopSignal,
       onMetric: (point) => reporter.metric(point),
       onProgress: (progress) => reporter.progress(progress),
-      onCheckpoint: (info) => reporter.event('info', `checkpoint saved after epoch ${info.epoch}, step ${info.step}`, { checkpoint: info }),
+      // The ML core numbers a checkpoint by the epoch a resume starts in (1-based); the trainer never asks for
+      // mid-epoch checkpoints, so every one follows a finished epoch and the API is told how many are done.
+      onCheckpoint: (info) => reporter.event('info', `checkpoint saved after epoch ${info.epoch - 1}, step ${info.step}`, {
+        checkpoint: { key: info.key, epoch: info.epoch - 1, step: info.step },
+      }),
       onLog: (message) => {
         say('info', message);
         void reporter.event('info', message);
