@@ -23,6 +23,8 @@ const OUT_BATCH_CHARS = 64 * 1024;
 /** A JSONL line may hold a few 1 MB fields plus JSON escaping. */
 const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
 const INDEX = /^\d+$/;
+// Hot-path globals bound once: under Jest's vm context every global lookup is slow.
+const stringify = JSON.stringify;
 const SPLIT_PREFIX: Record<SplitName, string> = { train: '{"split":"train"', validation: '{"split":"validation"', test: '{"split":"test"' };
 
 
@@ -457,7 +459,7 @@ class IngestRun {
     for (let k = 0; k < values.length; k++) {
       const value = values[k];
       if (value === undefined) continue;
-      json += this.jsonPrefixes[k] + (typeof value === 'number' ? String(value) : JSON.stringify(value));
+      json += this.jsonPrefixes[k] + (typeof value === 'number' ? `${value}` : stringify(value));
     }
     this.out += json + '}\n';
     if (this.preview.length < this.previewRows) {

@@ -3,6 +3,8 @@
  * a distinct counter that is exact up to a limit and a HyperLogLog above it, and a rating
  * histogram. All are deterministic (seeded), so the same file gives the same stats.
  */
+// Hot-path globals bound once: under Jest's vm context every global lookup is slow.
+const { imul, floor, clz32, round, min, max, log } = Math;
 
 /** mulberry32: a tiny seeded PRNG, good enough for reservoir sampling. */
 export function mulberry32(seed: number): () => number {
@@ -10,8 +12,8 @@ export function mulberry32(seed: number): () => number {
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
@@ -48,7 +50,7 @@ export class Reservoir {
     if (value > this.max) this.max = value;
     if (this.sample.length < this.size) this.sample.push(value);
     else {
-      const j = Math.floor(this.random() * this.count);
+      const j = floor(this.random() * this.count);
       if (j < this.size) this.sample[j] = value;
     }
   }
@@ -60,7 +62,7 @@ export class Reservoir {
   percentiles(): Percentiles {
     if (this.count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0, approximate: false };
     const sorted = Float64Array.from(this.sample).sort();
-    const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+    const rank = (p: number): number => sorted[min(sorted.length - 1, max(0, Math.ceil(p * sorted.length) - 1))];
     return {
       count: this.count,
       min: this.min,
@@ -80,12 +82,12 @@ function hashPair(s: string): [number, number] {
   let h2 = 0x9747b28c;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h1 = imul(h1 ^ c, 0x01000193);
+    h2 = imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  h1 ^= h1 >>> 16; h1 = Math.imul(h1, 0x85ebca6b); h1 ^= h1 >>> 13; h1 = Math.imul(h1, 0xc2b2ae35); h1 ^= h1 >>> 16;
-  h2 ^= h2 >>> 16; h2 = Math.imul(h2, 0x7feb352d); h2 ^= h2 >>> 15; h2 = Math.imul(h2, 0x846ca68b); h2 ^= h2 >>> 16;
+  h1 ^= h1 >>> 16; h1 = imul(h1, 0x85ebca6b); h1 ^= h1 >>> 13; h1 = imul(h1, 0xc2b2ae35); h1 ^= h1 >>> 16;
+  h2 ^= h2 >>> 16; h2 = imul(h2, 0x7feb352d); h2 ^= h2 >>> 15; h2 = imul(h2, 0x846ca68b); h2 ^= h2 >>> 16;
   return [h1 >>> 0, h2 >>> 0];
 }
 
@@ -97,7 +99,7 @@ export class HyperLogLog {
   add(value: string): void {
     const [h1, h2] = hashPair(value);
     const index = h1 >>> (32 - HyperLogLog.P);
-    const rank = Math.clz32(h2) + 1;
+    const rank = clz32(h2) + 1;
     if (rank > this.registers[index]) this.registers[index] = rank;
   }
 
@@ -111,8 +113,8 @@ export class HyperLogLog {
     }
     const alpha = 0.7213 / (1 + 1.079 / m);
     const raw = (alpha * m * m) / sum;
-    if (raw <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
-    return Math.round(raw);
+    if (raw <= 2.5 * m && zeros > 0) return round(m * log(m / zeros));
+    return round(raw);
   }
 }
 
@@ -150,7 +152,7 @@ export class DistinctCounter {
     if (n >= 0) {
       const word = n >>> 5;
       if (word >= this.bits.length) {
-        const grown = new Uint32Array(Math.max(word + 1, this.bits.length * 2));
+        const grown = new Uint32Array(max(word + 1, this.bits.length * 2));
         grown.set(this.bits);
         this.bits = grown;
       }
@@ -210,11 +212,12 @@ export class RatingHistogram {
       for (const [value, count] of [...this.distinct].sort((a, b) => a[0] - b[0])) out[String(value)] = count;
       return out;
     }
-    const { min, max } = this.sample;
+    const low = this.sample.min;
+    const high = this.sample.max;
     const bins = 10;
-    const width = (max - min) / bins || 1;
+    const width = (high - low) / bins || 1;
     const counts = new Array<number>(bins).fill(0);
-    const bin = (v: number): number => Math.min(bins - 1, Math.floor((v - min) / width));
+    const bin = (v: number): number => min(bins - 1, floor((v - low) / width));
     if (this.distinct) {
       for (const [value, count] of this.distinct) counts[bin(value)] += count;
     } else {
@@ -224,9 +227,9 @@ export class RatingHistogram {
     }
     const fmt = (v: number): string => String(Number(v.toPrecision(6)));
     for (let b = 0; b < bins; b++) {
-      const lo = min + b * width;
-      const hi = b === bins - 1 ? max : min + (b + 1) * width;
-      out[`[${fmt(lo)}, ${fmt(hi)}${b === bins - 1 ? ']' : ')'}`] = Math.round(counts[b]);
+      const lo = low + b * width;
+      const hi = b === bins - 1 ? high : low + (b + 1) * width;
+      out[`[${fmt(lo)}, ${fmt(hi)}${b === bins - 1 ? ']' : ')'}`] = round(counts[b]);
     }
     return out;
   }
