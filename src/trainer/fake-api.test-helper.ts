@@ -134,3 +134,21 @@ export class FakeApi {
     }
   }
 }
+
+/** Synthetic ratings with strong user and item effects: a biased MF beats the global mean quickly. */
+export function syntheticRatings(users = 40, items = 30, perUser = 16): Array<Record<string, unknown>> {
+  let s = 12345;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const ub = Array.from({ length: users }, () => rand() * 2 - 1);
+  const ib = Array.from({ length: items }, () => rand() * 2 - 1);
+  const rows: Array<Record<string, unknown>> = [];
+  for (let u = 0; u < users; u++) {
+    for (let k = 0; k < perUser; k++) {
+      const i = (u * 7 + k * 3) % items;
+      const rating = Math.min(5, Math.max(1, Math.round(3 + 1.2 * ub[u] + 1.2 * ib[i] + (rand() - 0.5) * 0.4)));
+      const n = rows.length;
+      rows.push({ split: n % 10 === 0 ? 'test' : n % 10 === 1 ? 'validation' : 'train', userId: `u${u}`, itemId: `i${i}`, rating });
+    }
+  }
+  return rows;
+}

@@ -3,29 +3,11 @@ import path from 'node:path';
 import type { MetricPoint } from '../ml/task';
 import { packArtifact, unpackArtifact } from './artifact-pack';
 import { checkpointKey, checkpointName } from './checkpoint-storage';
-import { FakeApi, type FakeApiOptions } from './fake-api.test-helper';
+import { FakeApi, syntheticRatings, type FakeApiOptions } from './fake-api.test-helper';
 import { runTrainer, type TrainerOutput } from './trainer';
 import type { CompleteBody, RunSpec } from './trainer-client';
 
 jest.setTimeout(30_000);
-
-/** Synthetic ratings with strong user and item effects: a biased MF beats the global mean quickly. */
-function syntheticRatings(users = 40, items = 30, perUser = 16): Array<Record<string, unknown>> {
-  let s = 12345;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const ub = Array.from({ length: users }, () => rand() * 2 - 1);
-  const ib = Array.from({ length: items }, () => rand() * 2 - 1);
-  const rows: Array<Record<string, unknown>> = [];
-  for (let u = 0; u < users; u++) {
-    for (let k = 0; k < perUser; k++) {
-      const i = (u * 7 + k * 3) % items;
-      const rating = Math.min(5, Math.max(1, Math.round(3 + 1.2 * ub[u] + 1.2 * ib[i] + (rand() - 0.5) * 0.4)));
-      const n = rows.length;
-      rows.push({ split: n % 10 === 0 ? 'test' : n % 10 === 1 ? 'validation' : 'train', userId: `u${u}`, itemId: `i${i}`, rating });
-    }
-  }
-  return rows;
-}
 
 function makeSpec(hyperparameters: unknown, overrides: Partial<RunSpec> = {}): RunSpec {
   return {
@@ -78,8 +60,9 @@ describe('trainer', () => {
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
     expect(points.filter((p) => p.name === 'rmse' && p.split === 'validation').map((p) => p.epoch)).toEqual([1, 2, 3, 4]);
     const posts = api.sent('/metrics');
-    // Batched: ~500 ms apart, except the final flush at the end.
-    for (let i = 1; i < posts.length - 1; i++) expect(posts[i].at - posts[i - 1].at).toBeGreaterThanOrEqual(350);
+    // Batched: one post per ~500 ms at most (arrival times jitter while training blocks the loop), plus the final flush.
+    expect(posts.length).toBeLessThanOrEqual(Math.ceil((posts[posts.length - 1].at - posts[0].at) / 500) + 2);
+    expect(points.length).toBeGreaterThan(posts.length);
     expect(posts.some((p) => (p.body as { progress?: unknown }).progress)).toBe(true);
 
     expect(completedCheckpoints(api)).toHaveLength(4); // one per epoch, none deleted

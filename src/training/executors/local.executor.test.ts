@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AttemptLaunch, WorkerEvent } from '../executor';
+import { FakeApi, syntheticRatings } from '../../trainer/fake-api.test-helper';
 import { ExecutorBusyError, LocalExecutor, type LocalExecutorOptions } from './local.executor';
 
 jest.setTimeout(20_000);
@@ -123,5 +124,32 @@ describe('LocalExecutor', () => {
     const { ex } = executor('ok', { cwd: path.join(dir, 'missing-dir') });
     await expect(ex.launch(launchSpec('run-h'))).rejects.toThrow('could not start the trainer');
     expect(ex.active()).toBe(0);
+  });
+});
+
+// The real trainer, compiled (`npm run build`), as a child process against the fake trainer API.
+const mainJs = path.resolve(__dirname, '../../../dist/src/main.js');
+(fs.existsSync(mainJs) ? describe : describe.skip)(`LocalExecutor with the compiled trainer${fs.existsSync(mainJs) ? '' : ' [skipped: run npm run build first]'}`, () => {
+  it('runs `main.js trainer` to completion: the fake API receives the artifact and complete, the executor reports EXITED', async () => {
+    const api = await new FakeApi({
+      spec: {
+        runId: '6b3a1f9e-0000-4000-8000-0000000000ee', attempt: 1, task: 'RECOMMENDATION', seed: 7,
+        hyperparameters: { epochs: 2, factors: 8, batchSize: 64, learningRate: 0.05, earlyStoppingPatience: 0 },
+        dataset: { sha256: 'b'.repeat(64), rowCount: 640 }, parent: null, checkpoint: null,
+      },
+      rows: syntheticRatings(),
+    }).start();
+    try {
+      const { ex, events, until } = executor('ok', { entry: mainJs, heartbeatSeconds: 0.5, logFlushMs: 200 });
+      await ex.launch({ ...launchSpec(api.options.spec.runId), apiUrl: api.url, runToken: api.token });
+      const end = await until((e) => e.kind !== 'RUNNING');
+      expect(end).toMatchObject({ kind: 'EXITED' });
+      expect(api.sent('/complete')).toHaveLength(1);
+      expect(api.artifact).not.toBeNull();
+      expect(logOf(events).some((l) => l.startsWith('trainer: completed'))).toBe(true);
+      expect(JSON.stringify(events)).not.toContain(api.token);
+    } finally {
+      await api.close();
+    }
   });
 });
