@@ -16,7 +16,7 @@ export function loadKubernetesClient(): Promise<KubernetesClientModule> {
     (err: NodeJS.ErrnoException) => {
       // Inside a vm context without an ESM loader (jest) dynamic import is unavailable; there the
       // module registry compiles the package to CommonJS instead (jest.config.js).
-      if (err?.code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') throw err;
+      if (!String(err?.code).startsWith('ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING')) throw err;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return require('@kubernetes/client-node') as KubernetesClientModule;
     },

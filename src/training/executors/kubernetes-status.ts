@@ -50,7 +50,7 @@ function disruption(pod: V1Pod): string | undefined {
       DeletionByTaintManager: 'removed from a node that became unavailable',
       EvictionByEvictionAPI: 'evicted (node drain or maintenance)',
       DeletionByPodGC: 'lost with its node',
-      TerminationByKubelet: 'stopped by its node (resource pressure or node shutdown)',
+      TerminationByKubelet: 'evicted by its node (resource pressure or node shutdown)',
     };
     const what = why[target.reason ?? ''] ?? 'interrupted by the cluster';
     return `the pod was ${what} (${target.reason ?? 'DisruptionTarget'}${target.message ? `: ${target.message}` : ''}); the run will resume on another attempt`;
@@ -131,6 +131,7 @@ export function describeAttempt(job: V1Job | undefined, pods: V1Pod[], previous?
     if (pod.status?.phase === 'Pending' || !pod.status?.phase) return { kind: 'PROVISIONING', reason: waitingReason(pod) };
     return undefined;
   }
-  if (job && !pod) return { kind: 'PROVISIONING', reason: 'the Job was admitted; waiting for its pod' };
+  // A pod that went away after running (the Job controller deleting it) is not a new wait.
+  if (job && !pod && previous !== 'RUNNING') return { kind: 'PROVISIONING', reason: 'the Job was admitted; waiting for its pod' };
   return undefined;
 }

@@ -63,6 +63,8 @@ interface AttemptRecord {
   attempt: number;
   last?: WorkerEventKind;
   stopped: boolean;
+  /** The pods were read once after the Job failed (see apply). */
+  refreshedPods?: boolean;
 }
 
 type Resource = 'jobs' | 'pods';
@@ -88,6 +90,7 @@ export class KubernetesExecutor implements Executor {
   private readonly aborts = new Set<AbortController>();
   private started?: Promise<void>;
   private closed = false;
+  private initialSync = false;
   private readonly log: NonNullable<KubernetesExecutorOptions['log']>;
 
   constructor(private readonly options: KubernetesExecutorOptions) {
@@ -121,7 +124,14 @@ export class KubernetesExecutor implements Executor {
    */
   start(): Promise<void> {
     this.started ??= (async () => {
-      await Promise.all([this.sync('jobs'), this.sync('pods')]);
+      // Both lists first, then one judgement per attempt: a Job listed before its pod would
+      // otherwise read as "waiting for its pod" for a moment.
+      this.initialSync = true;
+      const [jobsVersion, podsVersion] = await Promise.all([this.relist('jobs'), this.relist('pods')]);
+      this.initialSync = false;
+      for (const job of this.jobs.values()) this.apply('jobs', 'MODIFIED', job);
+      void this.watchLoop('jobs', jobsVersion);
+      void this.watchLoop('pods', podsVersion);
     })();
     return this.started;
   }
@@ -204,8 +214,10 @@ export class KubernetesExecutor implements Executor {
       if ('inCluster' in c) kc.loadFromCluster();
       else if ('kubeconfigPath' in c) kc.loadFromFile(c.kubeconfigPath);
       else {
+        // client-node refuses plain http unless TLS verification is off; over http there is none to do.
+        const plainHttp = new URL(c.server).protocol === 'http:';
         kc.loadFromOptions({
-          clusters: [{ name: 'tuneforge', server: c.server, caData: c.caData, skipTLSVerify: c.skipTLSVerify ?? false }],
+          clusters: [{ name: 'tuneforge', server: c.server, caData: c.caData, skipTLSVerify: c.skipTLSVerify ?? plainHttp }],
           users: [{ name: 'tuneforge', token: c.token }],
           contexts: [{ name: 'tuneforge', cluster: 'tuneforge', user: 'tuneforge', namespace: this.options.namespace }],
           currentContext: 'tuneforge',
@@ -237,12 +249,6 @@ export class KubernetesExecutor implements Executor {
     return resource === 'jobs' ? `/apis/batch/v1/namespaces/${ns}/jobs` : `/api/v1/namespaces/${ns}/pods`;
   }
 
-  /** Lists, then watches from the list's resourceVersion, forever: resumes after a closed stream, relists after 410 Gone. */
-  private async sync(resource: Resource): Promise<void> {
-    const resourceVersion = await this.relist(resource);
-    void this.watchLoop(resource, resourceVersion);
-  }
-
   private async relist(resource: Resource): Promise<string> {
     const { batch, core } = await this.connect();
     const namespace = this.options.namespace;
@@ -260,6 +266,7 @@ export class KubernetesExecutor implements Executor {
     return list.metadata?.resourceVersion ?? '';
   }
 
+  /** Watches from the list's resourceVersion, forever: resumes after a closed stream, relists after 410 Gone. */
   private async watchLoop(resource: Resource, initialVersion: string): Promise<void> {
     let resourceVersion: string | undefined = initialVersion;
     let delay = this.options.watchRetryDelayMs ?? 500;
@@ -329,6 +336,7 @@ export class KubernetesExecutor implements Executor {
     if (type === 'DELETED') cache.delete(name);
     else cache.set(name, obj);
 
+    if (this.initialSync) return;
     const record = this.record(runId, attempt);
     if (resource === 'jobs' && type === 'DELETED') {
       if (!record.stopped && !(record.last && TERMINAL_KINDS.has(record.last))) {
@@ -337,11 +345,38 @@ export class KubernetesExecutor implements Executor {
       return;
     }
     if (record.stopped) return;
-    const jobName = trainerJobName(runId, attempt);
+    const job = this.jobs.get(trainerJobName(runId, attempt));
+    const failed = job?.status?.conditions?.some((c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True');
+    if (resource === 'jobs' && failed && !record.refreshedPods) {
+      // The pod says why (OOMKilled, evicted…) and its watch may lag the Job's: read it first.
+      record.refreshedPods = true;
+      void this.refreshPods(record).finally(() => this.evaluate(record));
+      return;
+    }
+    this.evaluate(record);
+  }
+
+  private async refreshPods(record: AttemptRecord): Promise<void> {
+    try {
+      const { core } = await this.connect();
+      const list = await core.listNamespacedPod({
+        namespace: this.options.namespace,
+        labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY},${RUN_LABEL}=${record.runId},${ATTEMPT_LABEL}=${record.attempt}`,
+      });
+      // A list without resourceVersion is a consistent read: at least as new as the watch's copy.
+      for (const pod of list.items) this.pods.set(pod.metadata!.name!, pod);
+    } catch (err) {
+      this.log('kubernetes pod read failed; judging from the Job alone', { runId: record.runId, error: String(err) });
+    }
+  }
+
+  private evaluate(record: AttemptRecord): void {
+    if (record.stopped) return;
+    const { runId, attempt } = record;
     const pods = [...this.pods.values()].filter(
       (p) => p.metadata?.labels?.[RUN_LABEL] === runId && p.metadata?.labels?.[ATTEMPT_LABEL] === String(attempt),
     );
-    const state = describeAttempt(this.jobs.get(jobName), pods, record.last);
+    const state = describeAttempt(this.jobs.get(trainerJobName(runId, attempt)), pods, record.last);
     if (state) this.emit(record, state);
   }
 
