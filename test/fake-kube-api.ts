@@ -252,6 +252,23 @@ export class FakeKubeApi {
     ], { failed: 1, active: 0 });
   }
 
+  /** Kueue preempts the workload: it suspends the Job again and the Job controller deletes the pod. */
+  preemptByKueue(namespace: string, jobName: string): void {
+    const job = this.mustGet('jobs', namespace, jobName);
+    job.spec.suspend = true;
+    const now = new Date().toISOString();
+    job.status = {
+      ...job.status,
+      active: 0,
+      conditions: [
+        ...(job.status?.conditions ?? []).filter((c: { type: string }) => c.type !== 'Suspended'),
+        { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended', lastProbeTime: now, lastTransitionTime: now },
+      ],
+    };
+    this.update('jobs', job);
+    for (const pod of this.podsOf(namespace, jobName)) this.remove('pods', pod);
+  }
+
   /** activeDeadlineSeconds passes: the Job controller deletes the pod and fails the Job. */
   exceedDeadline(namespace: string, jobName: string): void {
     const job = this.mustGet('jobs', namespace, jobName);

@@ -136,6 +136,18 @@ describe('KubernetesExecutor against a Kubernetes API', () => {
     expect(lost.reason).toMatch(/evicted.*low on resource: memory.*another attempt/);
   });
 
+  it('reports a running Job that Kueue suspends again (preemption) as LOST', async () => {
+    const spec = launchSpec();
+    await executor.launch(spec);
+    const name = trainerJobName(spec.runId, 1);
+    api.admit(NS, name);
+    api.startPod(NS, name);
+    await eventsFor(spec, ['PROVISIONING', 'RUNNING']);
+    api.preemptByKueue(NS, name);
+    const [, , lost] = await eventsFor(spec, ['PROVISIONING', 'RUNNING', 'LOST']);
+    expect(lost.reason).toMatch(/preempted by the GPU queue/);
+  });
+
   it('reports a Job past its activeDeadlineSeconds as FAILED: ran past its time limit', async () => {
     const spec = launchSpec({ activeDeadlineSeconds: 900 });
     await executor.launch(spec);
