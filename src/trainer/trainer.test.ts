@@ -53,6 +53,9 @@ describe('trainer', () => {
 
     expect(api.sent('/heartbeat').length).toBeGreaterThanOrEqual(1);
     expect(api.requests[0].route).toBe('/heartbeat'); // the first beat moves the run to RUNNING
+    const beats = api.sent('/heartbeat').map((r) => r.body as { progress?: { totalSteps: number; totalEpochs: number } });
+    expect(beats[0].progress).toBeUndefined();
+    for (const b of beats.filter((x) => x.progress)) expect(b.progress).toMatchObject({ totalEpochs: 4, totalSteps: expect.any(Number) });
 
     const points = pointsOf(api);
     expect(points.length).toBeGreaterThan(0);
@@ -88,20 +91,27 @@ describe('trainer', () => {
   });
 
   it('stops at once when a heartbeat answers cancel, without complete or fail', async () => {
-    let beats = 0;
+    // Cancelled by the first heartbeat sent while training (it carries progress).
+    let cancelAt = 0;
     const api = await fake({
       spec: makeSpec({ ...HP, epochs: 500 }), rows: syntheticRatings(),
-      intercept: (r) => (r.route === '/heartbeat' && ++beats >= 3 ? { status: 200, body: { cancel: true } } : undefined),
+      intercept: (r) => {
+        if (r.route !== '/heartbeat' || !(r.body as { progress?: unknown }).progress) return undefined;
+        cancelAt ||= r.at;
+        return { status: 200, body: { cancel: true } };
+      },
     });
     const started = Date.now();
     const code = await runTrainer(api.env({ TUNEFORGE_HEARTBEAT_SECONDS: '0.1' }));
     expect(code).toBe(0);
-    const cancelAt = api.sent('/heartbeat')[2].at;
+    expect(cancelAt).toBeGreaterThan(0);
     expect(Date.now() - cancelAt).toBeLessThan(1500);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(api.sent('/complete')).toHaveLength(0);
     expect(api.sent('/fail')).toHaveLength(0);
     expect(api.sent('/artifact')).toHaveLength(0);
+    const lastStep = Math.max(...pointsOf(api).map((p) => p.step));
+    expect(lastStep).toBeLessThan(500 * 9); // far from the 500 epochs asked for
   });
 
   it('stops on 409 SUPERSEDED without sending anything else, and a new attempt resumes from the stored checkpoint to the same metrics', async () => {
@@ -141,6 +151,20 @@ describe('trainer', () => {
     }
     expect(body.evaluation.metrics).toEqual(uninterrupted.evaluation.metrics);
     expect(body.steps).toBe(uninterrupted.steps);
+  });
+
+  it('warm-starts from the parent artifact (GET /parent) when the spec names one', async () => {
+    const rows = syntheticRatings();
+    const parentRun = await fake({ spec: makeSpec({ ...HP, epochs: 2 }), rows });
+    expect(await runTrainer(parentRun.env())).toBe(0);
+    const child = await fake({
+      spec: makeSpec({ ...HP, epochs: 1 }, { parent: { versionId: 'v1' } }), rows,
+      intercept: (r) => (r.route === '/parent' ? { status: 200, body: parentRun.artifact! } : undefined),
+    });
+    expect(await runTrainer(child.env())).toBe(0);
+    expect(child.sent('/parent')).toHaveLength(1);
+    const files = await unpackArtifact(new Uint8Array(child.artifact!));
+    expect(JSON.parse(Buffer.from(files['metadata.json']).toString('utf8')).parentDataHash).toBe('a'.repeat(64));
   });
 
   it('stops on 401 without reporting anything', async () => {
