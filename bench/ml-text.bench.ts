@@ -21,11 +21,15 @@ function pick(hp: Record<string, unknown>, keys: string[]): Record<string, unkno
   return Object.fromEntries(keys.filter((k) => k in hp).map((k) => [k, hp[k]]));
 }
 
-/** Full-run hyperparameters: what fits about an hour of training on a shared 2-core machine (wasm). */
+/**
+ * Full-run hyperparameters: what fits about an hour of training on a shared 2-core
+ * machine (wasm, ≈ 5–12 min per epoch depending on the other load). Hidden 256 trains
+ * ≈ 3× slower per example and reached fewer epochs in the hour.
+ */
 export const TRANSLATION_BENCH_HP = {
-  epochs: 3, batchSize: 128, learningRate: 0.002, lrSchedule: 'linear', warmupSteps: 200, clipNorm: 5,
-  sourceVocabSize: 6000, targetVocabSize: 4000, embeddingSize: 256, hiddenSize: 256,
-  dropout: 0.25, labelSmoothing: 0.1, lowercase: true, maxSourceTokens: 40, maxTargetTokens: 40, earlyStoppingPatience: 0,
+  epochs: 8, batchSize: 64, learningRate: 0.002, lrSchedule: 'linear', warmupSteps: 200, clipNorm: 5,
+  sourceVocabSize: 6000, targetVocabSize: 4000, embeddingSize: 128, hiddenSize: 128,
+  dropout: 0.2, labelSmoothing: 0.1, lowercase: true, maxSourceTokens: 40, maxTargetTokens: 40, earlyStoppingPatience: 0,
 };
 
 export const translationBench: TaskBench = {
