@@ -51,6 +51,36 @@ const schema = z.object({
   DATASET_MAX_COUNT: int(1, 1_000_000).default(100),
   /** Lifetime of an upload URL, seconds. */
   UPLOAD_URL_TTL_SECONDS: int(10, 7 * 86_400).default(3600),
+  /** Where training runs execute: child processes of this server, or Jobs on a Kubernetes GPU pool. */
+  RUN_EXECUTOR: z.enum(['local', 'kubernetes']).default('local'),
+  /** Runs a tenant may have PROVISIONING or RUNNING at once (plans refine this). */
+  MAX_CONCURRENT_RUNS_PER_TENANT: int(1, 1000).default(2),
+  /** Trainer child processes per API process (local executor). */
+  LOCAL_EXECUTOR_CONCURRENCY: int(1, 64).default(1),
+  /** Trainer heartbeat period, seconds. */
+  RUN_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(60).default(5),
+  /** A running run without a heartbeat this long is requeued (next attempt resumes from its checkpoint). */
+  RUN_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /** A run that never starts within this long is requeued. */
+  RUN_PROVISIONING_TIMEOUT_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
+  /** Attempts per run before it FAILs. */
+  RUN_MAX_ATTEMPTS: int(1, 20).default(3),
+  /** Wall-time limit of one attempt, seconds (Kubernetes activeDeadlineSeconds). */
+  RUN_MAX_SECONDS: int(60, 7 * 86_400).default(6 * 3600),
+  /** GPUs one run may ask for. */
+  RUN_MAX_GPUS: int(0, 64).default(8),
+  /** URL trainers use to reach this API (default: http://127.0.0.1:<port>). */
+  INTERNAL_API_URL: z.string().url().optional(),
+  /** Run the dispatcher and reaper in this process (every replica may; turn off for API-only replicas). */
+  DISPATCHER_ENABLED: bool.default(true),
+  /** Kubernetes executor: namespace of trainer Jobs. */
+  K8S_NAMESPACE: z.string().min(1).default('tuneforge-training'),
+  /** Kubernetes executor: trainer image. */
+  K8S_TRAINER_IMAGE: z.string().min(1).default('tuneforge/trainer:latest'),
+  /** Kubernetes executor: API server URL (unset: in-cluster service account). */
+  K8S_API_URL: z.string().url().optional(),
+  /** Kubernetes executor: bearer token for K8S_API_URL. */
+  K8S_TOKEN: z.string().optional(),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

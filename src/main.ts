@@ -13,6 +13,7 @@ const USAGE = `usage: tuneforge <command>
 commands:
   serve     run the API (GraphQL at /graphql); embedded Postgres when DATABASE_URL is unset
   migrate   apply pending database migrations and exit
+  trainer   train one attempt of a run (started by an executor; see src/trainer/README.md)
   schema    write the GraphQL schema to schema.graphql (or --check to compare)
   train     train a model offline from files (tuneforge train --help)
   eval      evaluate a trained model artifact on a file
@@ -33,6 +34,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(`wrote ${file}`);
     return 0;
   }
+  if (command === 'trainer') {
+    // One attempt of one run, over the internal protocol (src/trainer/README.md); no database access.
+    const { runTrainer } = await import('./trainer/trainer');
+    return runTrainer(process.env);
+  }
   if (command === 'train' || command === 'eval' || command === 'predict') {
     // Loaded lazily: the API process should not pay for TensorFlow.js unless it trains.
     const { runMlCli } = await import('./ml/cli');
@@ -47,7 +53,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve') {
     const api = await serveApi(config, log);
+    let shuttingDown = false;
     const shutdown = (signal: string) => {
+      if (shuttingDown) return void log.info({ signal }, 'already shutting down');
+      shuttingDown = true;
       log.info({ signal }, 'shutting down');
       const force = setTimeout(() => process.exit(1), 30_000);
       force.unref();
@@ -59,8 +68,8 @@ async function main(argv: string[]): Promise<number> {
         },
       );
     };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
     return new Promise<number>(() => {}); // runs until a signal
   }
   process.stderr.write(command ? `unknown command "${command}"\n\n${USAGE}` : USAGE);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -14,7 +15,8 @@ let t: TestApi;
 let a: TestUser;
 let b: TestUser;
 beforeAll(async () => {
-  t = await startTestApi({ DATASET_MAX_FILE_BYTES: String(64 * 1024 * 1024) });
+  // Its own blob store: these tests look into the temporary-blob folder, which other files' servers would share.
+  t = await startTestApi({ DATASET_MAX_FILE_BYTES: String(64 * 1024 * 1024), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-datasets-test-')) });
   [a, b] = await Promise.all([signUp(t.url), signUp(t.url)]);
 });
 afterAll(async () => { await t.stop(); });

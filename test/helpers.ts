@@ -21,7 +21,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const url = process.env.TUNEFORGE_TEST_DATABASE_URL;
   if (!url) throw new Error('TUNEFORGE_TEST_DATABASE_URL is unset: run tests through jest (test/global-setup.ts)');
   const config = loadConfig({
-    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-test-data-')),
+    DATA_DIR: process.env.TUNEFORGE_TEST_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-test-data-')),
     DATABASE_URL: url,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -31,6 +31,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     DATABASE_POOL_SIZE: '10',
     RATE_LIMIT_CAPACITY: '1000000',
     RATE_LIMIT_RESTORE_RATE: '1000000',
+    // Test servers share one database and so one run queue: only the tests about training dispatch.
+    DISPATCHER_ENABLED: 'false',
     ...env,
   });
   const api = await serveApi(config, pino({ level: 'silent' }));

@@ -4,8 +4,8 @@ import { Logger } from 'pino';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { randomToken, safeEqualHex, sha256 } from '../auth/secrets';
-import { notFound, Problems } from '../common/errors';
-import { idOf } from '../common/global-id';
+import { AppError, notFound, Problems } from '../common/errors';
+import { idOf, toGlobalId } from '../common/global-id';
 import { Page, PageArgs, paginate } from '../common/relay';
 import { Database } from '../db/database';
 import { BlobStore } from '../storage/blob-store';
@@ -61,6 +61,9 @@ export const datasetBlobKey = (tenantId: string, datasetId: string) => `tenants/
  * temporary blob), their lifecycle UPLOADING → PROCESSING → READY | FAILED, listing and deletion.
  */
 export class DatasetService {
+  /** Ids of active runs reading a dataset; the training feature sets it (datasets do not import training). */
+  inUse: (m: EntityManager, datasetId: string) => Promise<string[]> = async () => [];
+
   constructor(
     private readonly db: Database,
     private readonly blobs: BlobStore,
@@ -227,13 +230,18 @@ export class DatasetService {
    */
   async deleteDataset(m: EntityManager, globalId: string): Promise<Dataset> {
     const dataset = await this.getDataset(m, globalId);
+    const runs = await this.inUse(m, dataset.id);
+    if (runs.length) {
+      const ids = runs.map((id) => toGlobalId('TrainingRun', id));
+      throw new AppError('CONFLICT', `the dataset is used by ${runs.length} queued or running run${runs.length === 1 ? '' : 's'}: ${ids.join(', ')}; cancel ${runs.length === 1 ? 'it' : 'them'} or wait`, { field: 'id', extensions: { runIds: ids } });
+    }
     await m.delete(Dataset, { id: dataset.id });
     if (dataset.blobKey) await this.blobs.delete(dataset.blobKey);
     return dataset;
   }
 
   /** The canonical rows of a READY dataset, as a stream of JSONL. */
-  readRows(dataset: Dataset): Readable {
+  readRows(dataset: Dataset): Promise<Readable> {
     if (dataset.status !== 'READY' || !dataset.blobKey) throw notFound('Dataset');
     return this.blobs.read(dataset.blobKey);
   }

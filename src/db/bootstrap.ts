@@ -7,6 +7,8 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 
 export interface OpenDatabase {
   dataSource: DataSource;
+  /** The connection string in use (embedded or DATABASE_URL), for the queue and LISTEN connections. */
+  url: string;
   embedded: boolean;
   /** Closes the pool and, when embedded, stops Postgres. */
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export async function openDatabase(config: Config, log: Logger, opts: { migrate?
   }
   return {
     dataSource,
+    url,
     embedded: Boolean(stopEmbedded),
     async close() {
       if (dataSource.isInitialized) await dataSource.destroy();

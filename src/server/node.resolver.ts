@@ -12,6 +12,10 @@ import { Membership } from '../tenancy/membership.entity';
 import { Tenant } from '../tenancy/tenant.entity';
 import { Dataset } from '../datasets/dataset.entity';
 import { presentDataset } from '../datasets/dataset.types';
+import { ModelVersion } from '../models/model-version.entity';
+import { TrainingRun } from '../training/training-run.entity';
+import { presentVersion } from '../training/training-run.resolver';
+import { presentRun } from '../training/training-run.types';
 import { presentInvitation, presentMembership, presentTenant, presentUser } from '../tenancy/tenancy.types';
 import { Context, principalOf, tenantManager } from './context';
 
@@ -28,6 +32,8 @@ const fetchers: Record<string, NodeFetcher> = {
   Invitation: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(Invitation, { id }); return x && presentInvitation(x); } },
   ApiKey: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(ApiKey, { id }); return x && presentApiKey(x); } },
   Dataset: { scope: 'datasets:read', fetch: async (m, id) => { const x = await m.findOneBy(Dataset, { id }); return x && presentDataset(x); } },
+  TrainingRun: { scope: 'runs:read', fetch: async (m, id) => { const x = await m.findOneBy(TrainingRun, { id }); return x && presentRun(x); } },
+  ModelVersion: { scope: 'models:read', fetch: async (m, id) => { const x = await m.findOneBy(ModelVersion, { id }); return x && presentVersion(x); } },
 };
 
 /** Lets a feature make its types reachable through `node(id)`. */

@@ -8,6 +8,8 @@ import { MembershipResolver, TenantResolver, ViewerResolver } from '../tenancy/t
 import { authChecker } from './auth-checker';
 import { NodeResolver } from './node.resolver';
 import { DatasetResolver } from '../datasets/dataset.resolver';
+import { TrainingRunResolver } from '../training/training-run.resolver';
+import { createPubSub } from '@graphql-yoga/subscription';
 
 /** Every resolver class of the API. A feature adds its resolvers here. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -20,11 +22,12 @@ export const resolvers: NonEmptyArray<Function> = [
   TenantResolver,
   MembershipResolver,
   DatasetResolver,
+  TrainingRunResolver,
 ];
 
 /** Builds the executable schema (code-first, type-graphql). */
-export function buildApiSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, authChecker, validate: false, emitSchemaFile: false, scalarsMap: [{ type: Date, scalar: DateTimeResolver }] });
+export function buildApiSchema(pubSub: ReturnType<typeof createPubSub> = createPubSub()): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers, authChecker, pubSub, validate: false, emitSchemaFile: false, scalarsMap: [{ type: Date, scalar: DateTimeResolver }] });
 }
 
 /** The SDL committed as `schema.graphql`: sorted, so diffs show real changes only. */

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { Logger } from 'pino';
-import { LocalBlobStore } from '../storage/blob-store';
 import { resolveJwtSecret } from '../auth/jwt-secret';
 import { Config } from '../config';
-import { Database } from '../db/database';
 import { databaseReady, OpenDatabase, openDatabase } from '../db/bootstrap';
+import { Database } from '../db/database';
+import { LocalBlobStore } from '../storage/blob-store';
+import { createExecutor } from '../training/executors/create-executor';
 import { RunningServer, startServer } from './app';
 import { createServices, Services } from './services';
 
@@ -12,17 +13,24 @@ export interface Api {
   server: RunningServer;
   database: OpenDatabase;
   services: Services;
-  /** Graceful stop: stop accepting, finish in-flight requests, close the pool, stop embedded Postgres. */
+  /** Graceful stop: stop accepting, finish in-flight requests, stop dispatching, close the pool, stop embedded Postgres. */
   stop(): Promise<void>;
 }
 
-/** Opens the database (embedded if DATABASE_URL is unset), builds the services and serves the API. */
+/**
+ * Opens the database (embedded if DATABASE_URL is unset), builds the services, serves the API,
+ * then starts the run queue, dispatcher and reaper (unless DISPATCHER_ENABLED=false).
+ */
 export async function serveApi(config: Config, log: Logger): Promise<Api> {
   const database = await openDatabase(config, log);
   try {
     const blobs = new LocalBlobStore(path.join(config.DATA_DIR, 'blobs'));
-    const services = createServices(new Database(database.dataSource), config, { jwtSecret: resolveJwtSecret(config), blobs, log });
+    const executor = await createExecutor(config, log);
+    const services = createServices(new Database(database.dataSource), config, { jwtSecret: resolveJwtSecret(config), blobs, log, databaseUrl: database.url, executor });
+    await services.runQueue.start((sql) => database.dataSource.query(sql));
+    await services.notifier.start();
     const server = await startServer(config, services, log, { ready: () => databaseReady(database.dataSource) });
+    if (config.DISPATCHER_ENABLED) await services.dispatcher.start();
     // Housekeeping (expired uploads, orphaned temporary blobs); safe on every replica.
     const sweeper = setInterval(() => services.datasets.sweep().catch((err) => log.warn({ err }, 'dataset sweep failed')), 10 * 60 * 1000);
     sweeper.unref();
@@ -34,8 +42,15 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
       stop: () =>
         (stopping ??= (async () => {
           clearInterval(sweeper);
-          await server.close();
-          await database.close();
+          const step = async (name: string, fn: () => Promise<unknown>) => {
+            const started = Date.now();
+            await fn();
+            log.debug({ step: name, ms: Date.now() - started }, 'shutdown step done');
+          };
+          await step('http', () => server.close());
+          await step('dispatcher', () => (config.DISPATCHER_ENABLED ? services.dispatcher.stop() : services.runQueue.stop()));
+          await step('notifier', () => services.notifier.stop());
+          await step('database', () => database.close());
         })()),
     };
   } catch (err) {

@@ -1,12 +1,20 @@
+import { createPubSub } from '@graphql-yoga/subscription';
+import PgBoss from 'pg-boss';
+import { Logger } from 'pino';
 import { ApiKeyService } from '../auth/api-key.service';
 import { AuthService } from '../auth/auth.service';
 import { SessionService } from '../auth/session.service';
 import { Config } from '../config';
 import { Database } from '../db/database';
-import { TenancyService } from '../tenancy/tenancy.service';
 import { DatasetService } from '../datasets/dataset.service';
 import { BlobStore } from '../storage/blob-store';
-import { Logger } from 'pino';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { Executor } from '../training/executor';
+import { RunDispatcher } from '../training/run-dispatcher';
+import { RunNotifier } from '../training/run-notifier';
+import { RunQueue } from '../training/run-queue';
+import { TrainerGateway } from '../training/trainer-gateway';
+import { TrainingRunService } from '../training/training-run.service';
 import { RateLimiter } from './rate-limit';
 
 /** The services of one API process, built once at start-up and shared by every request. */
@@ -19,10 +27,27 @@ export interface Services {
   rateLimiter: RateLimiter;
   blobs: BlobStore;
   datasets: DatasetService;
+  runQueue: RunQueue;
+  runs: TrainingRunService;
+  dispatcher: RunDispatcher;
+  trainerGateway: TrainerGateway;
+  notifier: RunNotifier;
+  pubSub: ReturnType<typeof createPubSub>;
+  executor: Executor;
+  /** Base URL trainers reach the API at; set once the server listens. */
+  internalApiUrl: { value: string };
 }
 
-export function createServices(db: Database, config: Config, deps: { jwtSecret: string; blobs: BlobStore; log: Logger }): Services {
-  const { jwtSecret, blobs, log } = deps;
+export interface ServiceDeps {
+  jwtSecret: string;
+  blobs: BlobStore;
+  log: Logger;
+  databaseUrl: string;
+  executor: Executor;
+}
+
+export function createServices(db: Database, config: Config, deps: ServiceDeps): Services {
+  const { jwtSecret, blobs, log, executor } = deps;
   const sessions = new SessionService(db, {
     jwtSecret,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
@@ -38,5 +63,27 @@ export function createServices(db: Database, config: Config, deps: { jwtSecret: 
     maxDatasets: config.DATASET_MAX_COUNT,
     uploadTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
   }, log);
-  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets };
+
+  const internalApiUrl = { value: config.INTERNAL_API_URL ?? '' };
+  const runQueue = new RunQueue(new PgBoss({ connectionString: deps.databaseUrl, max: 4, application_name: 'tuneforge-queue' }), (err) => log.warn({ err }, 'run queue connection error'));
+  const dispatcher = new RunDispatcher(db, runQueue, executor, {
+    maxConcurrentRunsPerTenant: config.MAX_CONCURRENT_RUNS_PER_TENANT,
+    executorCapacity: config.RUN_EXECUTOR === 'local' ? config.LOCAL_EXECUTOR_CONCURRENCY : Number.MAX_SAFE_INTEGER,
+    heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS,
+    heartbeatTimeoutSeconds: config.RUN_HEARTBEAT_TIMEOUT_SECONDS,
+    provisioningTimeoutSeconds: config.RUN_PROVISIONING_TIMEOUT_SECONDS,
+    activeDeadlineSeconds: config.RUN_MAX_SECONDS,
+    apiUrl: () => internalApiUrl.value,
+    queueName: () => 'tuneforge-training',
+  }, log);
+  const runs = new TrainingRunService(runQueue, {
+    maxAttempts: config.RUN_MAX_ATTEMPTS,
+    maxGpusPerRun: config.RUN_MAX_GPUS,
+    heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS,
+  }, (run) => executor.stop(run.id, run.attempt));
+  datasets.inUse = (m, datasetId) => runs.runsUsingDataset(m, datasetId);
+  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS });
+  const pubSub = createPubSub();
+  const notifier = new RunNotifier(deps.databaseUrl, pubSub, log);
+  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, internalApiUrl };
 }

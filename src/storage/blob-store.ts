@@ -12,7 +12,8 @@ export interface BlobStore {
   /** A writable for a new temporary blob; `commit(tempKey, key)` publishes it. */
   createTemp(): { key: string; stream: Writable };
   commit(tempKey: string, key: string): Promise<void>;
-  read(key: string): Readable;
+  /** Opens a blob for reading; rejects (ENOENT) when it does not exist, so callers answer 404, not a broken stream. */
+  read(key: string): Promise<Readable>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   /** Temporary blobs older than `olderThanMs` (left by crashes); returns how many were removed. */
@@ -43,8 +44,9 @@ export class LocalBlobStore implements BlobStore {
     await fs.promises.rename(this.pathOf(tempKey), target);
   }
 
-  read(key: string): Readable {
-    return fs.createReadStream(this.pathOf(key));
+  async read(key: string): Promise<Readable> {
+    const handle = await fs.promises.open(this.pathOf(key), 'r');
+    return handle.createReadStream();
   }
 
   async delete(key: string): Promise<void> {

@@ -81,10 +81,10 @@ describe('LocalExecutor', () => {
     expect(end.log).toEqual(expect.arrayContaining(['trainer: unexpected error: boom']));
   });
 
-  it('reports a SIGKILL it did not send as a likely out-of-memory kill', async () => {
+  it('reports a SIGKILL it did not send as a lost worker (the run is retried from its checkpoint)', async () => {
     const { ex, until } = executor('oom');
     await ex.launch(launchSpec('run-c'));
-    expect((await until((e) => e.kind === 'FAILED')).reason).toBe('the trainer was killed (out of memory?)');
+    expect((await until((e) => e.kind === 'LOST')).reason).toBe('the trainer was killed (SIGKILL; out of memory?)');
   });
 
   it('stop() ends the process (SIGTERM, then SIGKILL after the grace period) and is idempotent', async () => {

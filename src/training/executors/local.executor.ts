@@ -146,15 +146,22 @@ export class LocalExecutor implements Executor {
     await worker.exited;
   }
 
-  /** Stops reporting; running trainers are left alone (they keep heartbeating to the API). */
+  /**
+   * Stops reporting and stops this process's trainers: they are children of this API process and
+   * would otherwise heartbeat into the void. Their runs are requeued by the reaper of any replica
+   * and resume from their checkpoints.
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.listener = null;
-    for (const w of this.workers.values()) {
+    const workers = [...this.workers.values()];
+    for (const w of workers) {
       for (const t of [w.flushTimer, w.deadlineTimer]) if (t) clearTimeout(t);
       w.flushTimer = w.deadlineTimer = null;
-      w.child.unref();
+      if (!w.ending) w.ending = { by: 'stop' };
+      this.terminate(w);
     }
+    await Promise.all(workers.map((w) => w.exited));
   }
 
   private terminate(worker: Worker): void {
@@ -207,9 +214,10 @@ export class LocalExecutor implements Executor {
     } else if (code === 0) {
       this.emit({ ...base, kind: 'EXITED' });
     } else if (signal === 'SIGKILL') {
-      this.emit({ ...base, kind: 'FAILED', reason: 'the trainer was killed (out of memory?)' });
+      // Killed from outside (the OOM killer, an operator): the worker is lost, not the run's fault; retry from the checkpoint.
+      this.emit({ ...base, kind: 'LOST', reason: 'the trainer was killed (SIGKILL; out of memory?)' });
     } else if (signal) {
-      this.emit({ ...base, kind: 'FAILED', reason: `the trainer was stopped by ${signal}` });
+      this.emit({ ...base, kind: 'LOST', reason: `the trainer was stopped by ${signal}` });
     } else {
       this.emit({ ...base, kind: 'FAILED', reason: `the trainer exited with code ${code}${worker.lastError ? `: ${worker.lastError.slice(0, 300)}` : ''}` });
     }

@@ -1,0 +1,59 @@
+import PgBoss from 'pg-boss';
+import { EntityManager } from 'typeorm';
+
+/** Payload of a dispatch job: carries its tenant, safe to run twice (the dispatcher re-checks the run). */
+export interface DispatchRunJob {
+  tenantId: string;
+  runId: string;
+}
+
+export const DISPATCH_QUEUE = 'dispatch-run';
+
+/**
+ * The run queue, on pg-boss (Postgres, SKIP LOCKED): jobs are inserted in the caller's
+ * transaction, so a run and its job are created together or not at all.
+ */
+export class RunQueue {
+  private workerId: string | null = null;
+
+  constructor(private readonly boss: PgBoss, onError: (err: Error) => void) {
+    // pg-boss emits connection errors (e.g. Postgres restarting); unheard, they would crash the process.
+    boss.on('error', onError);
+  }
+
+  /** Creates the pg-boss schema/queue and lets the RLS-bound role insert jobs inside tenant transactions. */
+  async start(grant: (sql: string) => Promise<unknown>): Promise<void> {
+    await this.boss.start();
+    await this.boss.createQueue(DISPATCH_QUEUE, { name: DISPATCH_QUEUE, retryLimit: 5, retryDelay: 5, retryBackoff: true });
+    await grant(`GRANT USAGE ON SCHEMA pgboss TO tuneforge_app`);
+    await grant(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA pgboss TO tuneforge_app`);
+  }
+
+  /** Enqueues a dispatch in the transaction of `m` (optionally not before `delaySeconds`). */
+  async enqueue(m: EntityManager, job: DispatchRunJob, delaySeconds = 0): Promise<void> {
+    await this.boss.send(DISPATCH_QUEUE, job, {
+      db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await m.query(text, values) }) },
+      ...(delaySeconds ? { startAfter: delaySeconds } : {}),
+    });
+  }
+
+  /** Enqueues outside any transaction (retries of the dispatcher itself). */
+  async enqueueLater(job: DispatchRunJob, delaySeconds: number): Promise<void> {
+    await this.boss.send(DISPATCH_QUEUE, job, { startAfter: delaySeconds });
+  }
+
+  async work(handler: (job: DispatchRunJob) => Promise<void>): Promise<void> {
+    this.workerId = await this.boss.work<DispatchRunJob>(DISPATCH_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+      await handler(job.data);
+    });
+  }
+
+  /** Wakes this process's worker at once (a launch on this replica need not wait for the next poll). */
+  poke(): void {
+    if (this.workerId) this.boss.notifyWorker(this.workerId);
+  }
+
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  }
+}

@@ -1,0 +1,47 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { DatasetTask } from '../datasets/ingest';
+import type { RunStatus } from './run-status';
+
+export interface RunProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  totalEpochs: number;
+  etaSeconds: number | null;
+}
+
+export interface RunEvaluation {
+  split: string;
+  metrics: Record<string, number>;
+  baseline: Record<string, number>;
+  details?: Record<string, unknown>;
+}
+
+/** One fine-tuning job: dataset + base + hyperparameters → a new model version. */
+@Entity('training_runs')
+export class TrainingRun {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid', { name: 'tenant_id' }) tenantId!: string;
+  @Column('uuid', { name: 'model_id' }) modelId!: string;
+  @Column('text') task!: DatasetTask;
+  @Column('uuid', { name: 'dataset_id', nullable: true }) datasetId!: string | null;
+  @Column('text', { name: 'dataset_sha256' }) datasetSha256!: string;
+  @Column('text', { name: 'base_model', nullable: true }) baseModel!: string | null;
+  @Column('uuid', { name: 'parent_version_id', nullable: true }) parentVersionId!: string | null;
+  @Column('jsonb') hyperparameters!: Record<string, unknown>;
+  @Column('integer') gpus!: number;
+  @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey!: string | null;
+  @Column('text') status!: RunStatus;
+  @Column('integer') attempt!: number;
+  @Column('integer', { name: 'max_attempts' }) maxAttempts!: number;
+  @Column('text', { name: 'token_hash', nullable: true, select: false }) tokenHash!: string | null;
+  @Column('jsonb', { nullable: true }) progress!: RunProgress | null;
+  @Column('text', { nullable: true }) backend!: string | null;
+  @Column('jsonb', { nullable: true }) evaluation!: RunEvaluation | null;
+  @Column('jsonb', { nullable: true }) error!: { code: string; message: string } | null;
+  @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;
+  @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
+  @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
+  @Column('timestamptz', { name: 'last_heartbeat_at', nullable: true }) lastHeartbeatAt!: Date | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

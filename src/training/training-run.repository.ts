@@ -1,0 +1,160 @@
+import { EntityManager } from 'typeorm';
+import { AppError } from '../common/errors';
+import { assertTransition, RunStatus } from './run-status';
+import { TrainingRun } from './training-run.entity';
+
+/** The SQL of the training feature, in one reviewable place. Every call runs in the caller's (tenant) transaction. */
+
+export interface MetricPointRow {
+  name: string;
+  split: string;
+  step: number;
+  epoch: number;
+  value: number;
+  at: Date;
+}
+
+export interface RunEventRow {
+  id: string;
+  at: Date;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+export interface CheckpointRow {
+  name: string;
+  attempt: number;
+  blobKey: string;
+  bytes: number;
+  createdAt: Date;
+}
+
+/** Channel of the NOTIFY that fans run changes out to every API replica's subscriptions. */
+export const RUN_CHANNEL = 'tuneforge_runs';
+
+export async function notifyRun(m: EntityManager, payload: { tenantId: string; runId: string; kind: 'updated' | 'metrics'; points?: unknown[] }): Promise<void> {
+  await m.query(`SELECT pg_notify($1, $2)`, [RUN_CHANNEL, JSON.stringify(payload)]);
+}
+
+export async function addEvent(m: EntityManager, run: Pick<TrainingRun, 'id' | 'tenantId'>, level: RunEventRow['level'], message: string, data: Record<string, unknown> | null = null): Promise<void> {
+  await m.query(`INSERT INTO run_events (tenant_id, run_id, level, message, data) VALUES ($1, $2, $3, $4, $5)`, [run.tenantId, run.id, level, message, data]);
+}
+
+/**
+ * Moves a run from `from` to `to` (checked by the status machine), only if it is still in `from`,
+ * records the event and notifies subscribers, all in the caller's transaction.
+ */
+export async function transition(
+  m: EntityManager,
+  run: TrainingRun,
+  to: RunStatus,
+  message: string,
+  set: Record<string, unknown> = {},
+  level: RunEventRow['level'] = 'info',
+): Promise<TrainingRun> {
+  assertTransition(run.status, to);
+  const columns = Object.keys(set);
+  const assignments = columns.map((c, i) => `${c} = $${i + 4}`);
+  const result: [unknown[], number] = await m.query(
+    `UPDATE training_runs SET status = $3${assignments.length ? ', ' + assignments.join(', ') : ''} WHERE id = $1 AND status = $2`,
+    [run.id, run.status, to, ...columns.map((c) => set[c])],
+  );
+  if (result[1] !== 1) throw new AppError('CONFLICT', `the run changed while this was being applied (it is no longer ${run.status})`, { field: 'id' });
+  await addEvent(m, run, level, message, { from: run.status, to, attempt: run.attempt });
+  await notifyRun(m, { tenantId: run.tenantId, runId: run.id, kind: 'updated' });
+  return m.findOneByOrFail(TrainingRun, { id: run.id });
+}
+
+export async function lockRun(m: EntityManager, runId: string): Promise<TrainingRun | null> {
+  return m.createQueryBuilder(TrainingRun, 'r').addSelect('r.tokenHash').setLock('pessimistic_write').where('r.id = :id', { id: runId }).getOne();
+}
+
+/** Opens the accounting row of an attempt (GPU time starts counting when it turns RUNNING). */
+export async function openAttempt(m: EntityManager, run: TrainingRun): Promise<void> {
+  await m.query(`INSERT INTO run_attempts (tenant_id, run_id, attempt, gpus) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [run.tenantId, run.id, run.attempt, run.gpus]);
+}
+
+/**
+ * Counts GPU-seconds of the current attempt up to now: gpus × time since the last count, but at
+ * most `maxGapSeconds` (so a worker silent for a long time is not billed for the silence).
+ * Called on every accepted heartbeat and on every transition out of RUNNING.
+ */
+export async function countGpuTime(m: EntityManager, run: Pick<TrainingRun, 'id' | 'attempt'>, maxGapSeconds: number): Promise<void> {
+  await m.query(
+    `UPDATE run_attempts
+        SET gpu_seconds = gpu_seconds + gpus * LEAST(EXTRACT(EPOCH FROM clock_timestamp() - counted_until), $3),
+            counted_until = clock_timestamp()
+      WHERE run_id = $1 AND attempt = $2 AND counted_until IS NOT NULL AND ended_at IS NULL`,
+    [run.id, run.attempt, maxGapSeconds],
+  );
+}
+
+export async function startCounting(m: EntityManager, run: Pick<TrainingRun, 'id' | 'attempt'>): Promise<void> {
+  await m.query(`UPDATE run_attempts SET running_since = clock_timestamp(), counted_until = clock_timestamp() WHERE run_id = $1 AND attempt = $2 AND counted_until IS NULL`, [run.id, run.attempt]);
+}
+
+/**
+ * Closes an attempt's accounting and writes its GPU-seconds to the usage ledger, in the same
+ * transaction as the transition that ended it. The ledger key makes a replay a no-op.
+ */
+export async function closeAttempt(m: EntityManager, run: Pick<TrainingRun, 'id' | 'attempt' | 'tenantId'>, reason: string, maxGapSeconds: number): Promise<void> {
+  await countGpuTime(m, run, maxGapSeconds);
+  const rows: { gpu_seconds: number }[] = await m.query(
+    `UPDATE run_attempts SET ended_at = clock_timestamp(), end_reason = $3 WHERE run_id = $1 AND attempt = $2 AND ended_at IS NULL RETURNING gpu_seconds`,
+    [run.id, run.attempt, reason],
+  );
+  const seconds = rows[0] ? Number(rows[0].gpu_seconds) : 0;
+  if (rows[0] && seconds > 0) {
+    await m.query(
+      `INSERT INTO usage_records (tenant_id, meter, quantity, run_id, attempt, idempotency_key) VALUES ($1, 'training_gpu_seconds', $2, $3, $4, $5)
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+      [run.tenantId, seconds, run.id, run.attempt, `run:${run.id}:attempt:${run.attempt}:gpu_seconds`],
+    );
+  }
+}
+
+export async function gpuSecondsByRun(m: EntityManager, runIds: string[]): Promise<Map<string, number>> {
+  const rows: { run_id: string; s: number }[] = await m.query(`SELECT run_id, sum(gpu_seconds)::float8 AS s FROM run_attempts WHERE run_id = ANY($1) GROUP BY run_id`, [runIds]);
+  return new Map(rows.map((r) => [r.run_id, Number(r.s)]));
+}
+
+export async function insertMetrics(m: EntityManager, run: Pick<TrainingRun, 'id' | 'tenantId' | 'attempt'>, points: Omit<MetricPointRow, 'at'>[]): Promise<void> {
+  if (!points.length) return;
+  await m.query(
+    `INSERT INTO run_metrics (tenant_id, run_id, attempt, name, split, step, epoch, value)
+     SELECT $1, $2, $3, p.name, p.split, p.step, p.epoch, p.value
+       FROM jsonb_to_recordset($4::jsonb) AS p(name text, split text, step int, epoch int, value float8)`,
+    [run.tenantId, run.id, run.attempt, JSON.stringify(points)],
+  );
+}
+
+export async function metricSeries(m: EntityManager, runId: string, names: string[] | null, split: string | null): Promise<(MetricPointRow & { key: string })[]> {
+  const rows: { name: string; split: string; step: number; epoch: number; value: number; at: Date }[] = await m.query(
+    `SELECT DISTINCT ON (name, split, step) name, split, step, epoch, value, at FROM run_metrics
+      WHERE run_id = $1 AND ($2::text[] IS NULL OR name = ANY($2)) AND ($3::text IS NULL OR split = $3)
+      ORDER BY name, split, step, id DESC`,
+    [runId, names, split],
+  );
+  return rows.map((r) => ({ ...r, value: Number(r.value), key: `${r.name}\u0000${r.split}` }));
+}
+
+export async function listEvents(m: EntityManager, runId: string, first: number, afterId: string | null): Promise<RunEventRow[]> {
+  return m.query(`SELECT id::text, at, level, message, data FROM run_events WHERE run_id = $1 AND ($2::bigint IS NULL OR id > $2::bigint) ORDER BY id LIMIT $3`, [runId, afterId, first + 1]);
+}
+
+export async function listCheckpoints(m: EntityManager, runId: string): Promise<CheckpointRow[]> {
+  const rows: { name: string; attempt: number; blob_key: string; bytes: string; created_at: Date }[] = await m.query(
+    `SELECT name, attempt, blob_key, bytes, created_at FROM run_checkpoints WHERE run_id = $1 ORDER BY created_at, name`,
+    [runId],
+  );
+  return rows.map((r) => ({ name: r.name, attempt: r.attempt, blobKey: r.blob_key, bytes: Number(r.bytes), createdAt: r.created_at }));
+}
+
+export async function upsertCheckpoint(m: EntityManager, run: Pick<TrainingRun, 'id' | 'tenantId' | 'attempt'>, name: string, blobKey: string, bytes: number): Promise<void> {
+  await m.query(
+    `INSERT INTO run_checkpoints (tenant_id, run_id, attempt, name, blob_key, bytes) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (run_id, name) DO UPDATE SET attempt = EXCLUDED.attempt, blob_key = EXCLUDED.blob_key, bytes = EXCLUDED.bytes, created_at = now()`,
+    [run.tenantId, run.id, run.attempt, name, blobKey, bytes],
+  );
+}

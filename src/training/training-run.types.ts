@@ -1,0 +1,176 @@
+import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { toGlobalId } from '../common/global-id';
+import { ConnectionType, Node } from '../common/relay';
+import { UserError } from '../common/user-error.type';
+import { DatasetTaskEnum } from '../datasets/dataset.types';
+import { TrainingRun } from './training-run.entity';
+
+export enum RunStatusEnum {
+  QUEUED = 'QUEUED',
+  PROVISIONING = 'PROVISIONING',
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(RunStatusEnum, { name: 'RunStatus', description: 'QUEUED → PROVISIONING → RUNNING → SUCCEEDED | FAILED | CANCELLED; a lost worker sends a run back to QUEUED.' });
+
+@ObjectType()
+export class RunProgressType {
+  @Field(() => Int) step!: number;
+  @Field(() => Int) totalSteps!: number;
+  @Field(() => Int) epoch!: number;
+  @Field(() => Int) totalEpochs!: number;
+  @Field(() => Float, { nullable: true }) etaSeconds!: number | null;
+}
+
+@ObjectType()
+export class RunError {
+  @Field() code!: string;
+  @Field() message!: string;
+}
+
+@ObjectType({ description: 'Test-split metrics of the trained model beside the task\'s simple baseline, on the same rows.' })
+export class RunEvaluationType {
+  @Field() split!: string;
+  @Field(() => GraphQLJSONObject) metrics!: Record<string, number>;
+  @Field(() => GraphQLJSONObject) baseline!: Record<string, number>;
+  @Field(() => GraphQLJSONObject, { nullable: true }) details!: Record<string, unknown> | null;
+}
+
+@ObjectType()
+export class MetricPoint {
+  @Field() name!: string;
+  @Field() split!: string;
+  @Field(() => Int) step!: number;
+  @Field(() => Int) epoch!: number;
+  @Field(() => Float) value!: number;
+  @Field(() => Date, { nullable: true }) at!: Date | null;
+}
+
+@ObjectType()
+export class MetricSeries {
+  @Field() name!: string;
+  @Field() split!: string;
+  @Field(() => [MetricPoint]) points!: MetricPoint[];
+}
+
+@ObjectType()
+export class RunEvent {
+  @Field(() => ID) id!: string;
+  @Field() at!: Date;
+  @Field() level!: string;
+  @Field() message!: string;
+  @Field(() => GraphQLJSON, { nullable: true }) data!: unknown;
+}
+
+@ObjectType()
+export class RunEventPage {
+  @Field(() => [RunEvent]) nodes!: RunEvent[];
+  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page.' }) endCursor!: string | null;
+  @Field() hasNextPage!: boolean;
+}
+
+@ObjectType()
+export class RunCheckpoint {
+  @Field() name!: string;
+  @Field(() => Int) attempt!: number;
+  @Field(() => Float) bytes!: number;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType('ModelVersion', { implements: Node, description: 'The artifact of a succeeded run.' })
+export class ModelVersionNode extends Node {
+  rowId!: string;
+  modelId!: string;
+  @Field(() => Int) version!: number;
+  @Field(() => RunEvaluationType, { nullable: true }) evaluation!: RunEvaluationType | null;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType('TrainingRun', { implements: Node, description: 'One fine-tuning job: dataset + base + hyperparameters → a new model version.' })
+export class TrainingRunNode extends Node {
+  rowId!: string;
+  datasetRowId!: string | null;
+  modelId!: string;
+  @Field(() => DatasetTaskEnum) task!: DatasetTaskEnum;
+  @Field(() => RunStatusEnum) status!: RunStatusEnum;
+  @Field(() => Int, { description: '1 for the first attempt; a requeued run continues with the next.' }) attempt!: number;
+  @Field(() => Int) maxAttempts!: number;
+  @Field(() => String, { nullable: true }) baseModel!: string | null;
+  @Field(() => GraphQLJSONObject) hyperparameters!: Record<string, unknown>;
+  @Field(() => Int) gpus!: number;
+  @Field(() => String, { nullable: true }) idempotencyKey!: string | null;
+  @Field(() => RunProgressType, { nullable: true }) progress!: RunProgressType | null;
+  @Field(() => String, { nullable: true, description: 'TensorFlow.js backend the trainer used.' }) backend!: string | null;
+  @Field(() => RunEvaluationType, { nullable: true }) evaluation!: RunEvaluationType | null;
+  @Field(() => RunError, { nullable: true }) error!: RunError | null;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) startedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+}
+
+export const TrainingRunConnection = ConnectionType('TrainingRun', TrainingRunNode);
+
+export const presentRun = (r: TrainingRun): TrainingRunNode =>
+  Object.assign(new TrainingRunNode(), {
+    id: toGlobalId('TrainingRun', r.id),
+    rowId: r.id,
+    datasetRowId: r.datasetId,
+    modelId: r.modelId,
+    task: r.task as DatasetTaskEnum,
+    status: r.status as RunStatusEnum,
+    attempt: r.attempt,
+    maxAttempts: r.maxAttempts,
+    baseModel: r.baseModel,
+    hyperparameters: r.hyperparameters,
+    gpus: r.gpus,
+    idempotencyKey: r.idempotencyKey,
+    progress: r.progress,
+    backend: r.backend,
+    evaluation: r.evaluation ? { details: null, ...r.evaluation } : null,
+    error: r.error,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  });
+
+@InputType()
+export class LaunchRunInput {
+  @Field({ description: 'The model this run adds a version to (created on first use).' }) modelName!: string;
+  @Field(() => DatasetTaskEnum) task!: DatasetTaskEnum;
+  @Field(() => ID) datasetId!: string;
+  @Field(() => String, { nullable: true, description: 'A preset from baseModels(task); default: the task\'s first.' }) baseModel?: string;
+  @Field(() => ID, { nullable: true, description: 'Fine-tune from this ModelVersion of the same task instead of a preset.' }) parentVersionId?: string;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Merged over the preset\'s; `epochs` is understood by every task.' }) hyperparameters?: Record<string, unknown>;
+  @Field(() => Int, { nullable: true, description: 'GPUs per attempt (default 1).' }) gpus?: number;
+  @Field(() => String, { nullable: true, description: 'Launching twice with the same key returns the same run.' }) idempotencyKey?: string;
+}
+
+@ObjectType()
+export class RunPayload {
+  @Field(() => TrainingRunNode, { nullable: true }) run!: TrainingRunNode | null;
+  @Field(() => [UserError]) userErrors!: UserError[];
+}
+
+@InputType()
+export class RunFilterInput {
+  @Field(() => RunStatusEnum, { nullable: true }) status?: RunStatusEnum;
+  @Field(() => DatasetTaskEnum, { nullable: true }) task?: DatasetTaskEnum;
+}
+
+@ObjectType()
+export class BaseModel {
+  @Field() name!: string;
+  @Field(() => DatasetTaskEnum) task!: DatasetTaskEnum;
+  @Field() description!: string;
+  @Field(() => GraphQLJSONObject, { description: 'Hyperparameters a run starts from: the task\'s defaults with the preset\'s values over them.' }) defaultHyperparameters!: Record<string, unknown>;
+}
+
+@ArgsType()
+export class MetricsArgs {
+  @Field(() => [String], { nullable: true }) names?: string[];
+  @Field(() => String, { nullable: true }) split?: string;
+  @Field(() => Int, { defaultValue: 500, description: 'Longer series are downsampled, keeping each bucket\'s min and max.' }) maxPoints!: number;
+}
