@@ -6,7 +6,7 @@ import { createApiKey, datasetsDir, gql, signUp, startTestApi, TestApi, TestUser
 
 const LAUNCH = `mutation LaunchRun($input: LaunchRunInput!) { launchRun(input: $input) { run { id status attempt } userErrors { field message code } } }`;
 const RUN = `query Run($id: ID!) { run(id: $id) { id status attempt gpuSeconds backend error { code message } evaluation { split metrics baseline } modelVersion { id version }
-  progress { step totalSteps epoch totalEpochs } checkpoints { name attempt }
+  progress { step totalSteps epoch totalEpochs } checkpoints { name epoch step attempt bytes }
   events(first: 100) { nodes { level message data } } metrics(split: "validation") { name split points { step value } } } }`;
 
 const DATA = datasetsDir();
@@ -22,6 +22,21 @@ async function uploadRatings(t: TestApi, user: TestUser, body = RATINGS): Promis
   const put = await fetch(upload.url, { method: 'PUT', body });
   if (put.status !== 200) throw new Error(`upload failed: ${await put.text()}`);
   return dataset.id;
+}
+
+/** The pid of the trainer process of a run (its environment names the run), found through /proc. */
+function trainerPid(runRowId: string): number | null {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmd.includes('trainer')) continue;
+      if (fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`TUNEFORGE_RUN_ID=${runRowId}`)) return Number(entry);
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return null;
 }
 
 async function waitFor(t: TestApi, user: TestUser, id: string, done: (run: Record<string, any>) => boolean, timeoutMs = 120_000): Promise<Record<string, any>> {
@@ -142,6 +157,31 @@ withData('training end to end with the local executor', () => {
     expect(statuses).toContain('SUCCEEDED');
     expect(run.events.nodes.map((e: { message: string }) => e.message)).toEqual(expect.arrayContaining(['run queued', 'attempt 1 is running', 'run succeeded: version 1 registered']));
   }, 180_000);
+
+  it('requeues a run whose trainer is SIGKILLed after a checkpoint; attempt 2 resumes and ends with the uninterrupted metrics, GPU time counted once', async () => {
+    const hyperparameters = { epochs: 4, seed: 7 };
+    const reference = await waitFor(t, a, (await gql(t.url, LAUNCH, { input: { modelName: 'reference', task: 'RECOMMENDATION', datasetId: dataset, hyperparameters } }, { token: a.token })).data!.launchRun.run.id, (r) => r.status === 'SUCCEEDED' || r.status === 'FAILED');
+    expect(reference.status).toBe('SUCCEEDED');
+
+    const launchedAt = Date.now();
+    const id = (await gql(t.url, LAUNCH, { input: { modelName: 'crashy', task: 'RECOMMENDATION', datasetId: dataset, hyperparameters } }, { token: a.token })).data!.launchRun.run.id;
+    const running = await waitFor(t, a, id, (r) => r.checkpoints.length >= 1 || r.status !== 'RUNNING' && r.status !== 'PROVISIONING' && r.status !== 'QUEUED');
+    expect(running.status).toBe('RUNNING');
+    const pid = trainerPid(Buffer.from(id, 'base64').toString().split(':')[1]);
+    expect(pid).not.toBeNull();
+    process.kill(pid!, 'SIGKILL');
+
+    const run = await waitFor(t, a, id, (r) => r.status === 'SUCCEEDED' || r.status === 'FAILED');
+    const wallSeconds = (Date.now() - launchedAt) / 1000;
+    expect({ status: run.status, attempt: run.attempt }).toEqual({ status: 'SUCCEEDED', attempt: 2 });
+    const messages = run.events.nodes.map((e: { message: string }) => e.message);
+    expect(messages.some((m: string) => /^attempt 1 lost: the trainer was killed/.test(m))).toBe(true);
+    // Resumed, not restarted: the final model is exactly the uninterrupted one.
+    expect(run.evaluation.metrics).toEqual(reference.evaluation.metrics);
+    // One GPU, attempts never overlap: GPU-seconds cannot exceed the wall time the run existed.
+    expect(run.gpuSeconds).toBeGreaterThan(0);
+    expect(run.gpuSeconds).toBeLessThanOrEqual(wallSeconds);
+  }, 240_000);
 
   it('cancels a running run: the worker stops and GPU time stops counting', async () => {
     const id = (await gql(t.url, LAUNCH, { input: { modelName: 'long', task: 'RECOMMENDATION', datasetId: dataset, hyperparameters: { epochs: 200 } } }, { token: a.token })).data!.launchRun.run.id;

@@ -96,8 +96,12 @@ export class TrainerGateway {
     return this.db.withTenant({ tenantId: id.tenantId }, async (m) => {
       const run = await m.findOneByOrFail(TrainingRun, { id: id.runId });
       const dataset = run.datasetId ? await m.findOneBy(Dataset, { id: run.datasetId }) : null;
-      const checkpoints = await listCheckpoints(m, run.id);
-      const latest = checkpoints.at(-1);
+      // The newest checkpoint the trainer announced as complete (its event), else let the trainer pick the newest complete one.
+      const [announced]: { checkpoint: { key: string | null; epoch: number | null; step: number | null } }[] = await m.query(
+        `SELECT data->'checkpoint' AS checkpoint FROM run_events WHERE run_id = $1 AND data ? 'checkpoint' ORDER BY id DESC LIMIT 1`,
+        [run.id],
+      );
+      const stored = (await listCheckpoints(m, run.id)).length > 0;
       return {
         runId: run.id,
         attempt: run.attempt,
@@ -105,7 +109,7 @@ export class TrainerGateway {
         hyperparameters: run.hyperparameters,
         dataset: dataset ? { sha256: dataset.sha256, rowCount: dataset.rowCount } : null,
         parent: run.parentVersionId ? { versionId: run.parentVersionId } : null,
-        checkpoint: latest ? { key: latest.name, epoch: null, step: null } : null,
+        checkpoint: announced?.checkpoint ?? (stored ? { key: null, epoch: null, step: null } : null),
       };
     });
   }

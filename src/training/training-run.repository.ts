@@ -30,6 +30,32 @@ export interface CheckpointRow {
   createdAt: Date;
 }
 
+/** A complete checkpoint as the trainer announced it: its key, epochs and steps done, and its files' size. */
+export interface AnnouncedCheckpoint {
+  name: string;
+  epoch: number | null;
+  step: number | null;
+  attempt: number;
+  bytes: number;
+  createdAt: Date;
+}
+
+export async function announcedCheckpoints(m: EntityManager, runId: string): Promise<AnnouncedCheckpoint[]> {
+  const rows: { name: string; epoch: number | null; step: number | null; attempt: number | null; bytes: string; at: Date }[] = await m.query(
+    `SELECT e.data->'checkpoint'->>'key' AS name, (e.data->'checkpoint'->>'epoch')::int AS epoch, (e.data->'checkpoint'->>'step')::int AS step, e.at,
+            coalesce(f.bytes, 0) AS bytes, f.attempt
+       FROM run_events e
+       LEFT JOIN LATERAL (
+         SELECT sum(c.bytes) AS bytes, max(c.attempt) AS attempt FROM run_checkpoints c
+          WHERE c.run_id = e.run_id AND starts_with(c.name, replace(e.data->'checkpoint'->>'key', '/', '__') || '__')
+       ) f ON true
+      WHERE e.run_id = $1 AND e.data ? 'checkpoint' AND e.data->'checkpoint'->>'key' IS NOT NULL
+      ORDER BY e.id`,
+    [runId],
+  );
+  return rows.map((r) => ({ name: r.name, epoch: r.epoch, step: r.step, attempt: r.attempt ?? 0, bytes: Number(r.bytes), createdAt: r.at }));
+}
+
 /** Channel of the NOTIFY that fans run changes out to every API replica's subscriptions. */
 export const RUN_CHANNEL = 'tuneforge_runs';
 

@@ -12,7 +12,7 @@ import { Context, principalOf, tenantManager } from '../server/context';
 import { BASE_MODELS } from './base-models';
 import { downsample } from './downsample';
 import { TrainingRun } from './training-run.entity';
-import { gpuSecondsByRun, listCheckpoints, listEvents, metricSeries } from './training-run.repository';
+import { announcedCheckpoints, gpuSecondsByRun, listEvents, metricSeries } from './training-run.repository';
 import {
   BaseModel,
   LaunchRunInput,
@@ -137,7 +137,7 @@ export class TrainingRunResolver {
 
   @FieldResolver(() => [RunCheckpoint])
   async checkpoints(@Root() run: TrainingRunNode, @Ctx() ctx: Context): Promise<RunCheckpoint[]> {
-    return listCheckpoints(await tenantManager(ctx), run.rowId);
+    return announcedCheckpoints(await tenantManager(ctx), run.rowId);
   }
 
   @Authorized('runs:read')

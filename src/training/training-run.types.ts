@@ -72,10 +72,12 @@ export class RunEventPage {
   @Field() hasNextPage!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A complete checkpoint: weights, optimizer state, RNG and tokenizer after some epochs.' })
 export class RunCheckpoint {
-  @Field() name!: string;
-  @Field(() => Int) attempt!: number;
+  @Field({ description: 'Storage key, e.g. checkpoints/epoch-0002-step-000000016.' }) name!: string;
+  @Field(() => Int, { nullable: true, description: 'Full epochs done.' }) epoch!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Optimizer steps done.' }) step!: number | null;
+  @Field(() => Int, { description: 'The attempt that wrote it.' }) attempt!: number;
   @Field(() => Float) bytes!: number;
   @Field() createdAt!: Date;
 }
