@@ -71,6 +71,8 @@ const schema = z.object({
   RUN_MAX_GPUS: int(0, 64).default(8),
   /** URL trainers use to reach this API (default: http://127.0.0.1:<port>). */
   INTERNAL_API_URL: z.string().url().optional(),
+  /** pg-boss queue of run dispatches (separate deployments sharing one database use different names). */
+  RUN_QUEUE: z.string().regex(/^[A-Za-z0-9_.-]{1,50}$/, 'RUN_QUEUE: letters, digits, ".", "_" and "-"').default('dispatch-run'),
   /** Run the dispatcher and reaper in this process (every replica may; turn off for API-only replicas). */
   DISPATCHER_ENABLED: bool.default(true),
   /** Kubernetes executor: namespace of trainer Jobs. */

@@ -33,6 +33,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_RESTORE_RATE: '1000000',
     // Test servers share one database and so one run queue: only the tests about training dispatch.
     DISPATCHER_ENABLED: 'false',
+    RUN_QUEUE: `test-${crypto.randomUUID().slice(0, 8)}`,
     ...env,
   });
   const api = await serveApi(config, pino({ level: 'silent' }));

@@ -65,7 +65,7 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
   }, log);
 
   const internalApiUrl = { value: config.INTERNAL_API_URL ?? '' };
-  const runQueue = new RunQueue(new PgBoss({ connectionString: deps.databaseUrl, max: 4, application_name: 'tuneforge-queue' }), (err) => log.warn({ err }, 'run queue connection error'));
+  const runQueue = new RunQueue(new PgBoss({ connectionString: deps.databaseUrl, max: 4, application_name: 'tuneforge-queue' }), config.RUN_QUEUE, (err) => log.warn({ err }, 'run queue connection error'));
   const dispatcher = new RunDispatcher(db, runQueue, executor, {
     maxConcurrentRunsPerTenant: config.MAX_CONCURRENT_RUNS_PER_TENANT,
     executorCapacity: config.RUN_EXECUTOR === 'local' ? config.LOCAL_EXECUTOR_CONCURRENCY : Number.MAX_SAFE_INTEGER,

@@ -7,7 +7,6 @@ export interface DispatchRunJob {
   runId: string;
 }
 
-export const DISPATCH_QUEUE = 'dispatch-run';
 
 /**
  * The run queue, on pg-boss (Postgres, SKIP LOCKED): jobs are inserted in the caller's
@@ -16,7 +15,7 @@ export const DISPATCH_QUEUE = 'dispatch-run';
 export class RunQueue {
   private workerId: string | null = null;
 
-  constructor(private readonly boss: PgBoss, onError: (err: Error) => void) {
+  constructor(private readonly boss: PgBoss, private readonly name: string, onError: (err: Error) => void) {
     // pg-boss emits connection errors (e.g. Postgres restarting); unheard, they would crash the process.
     boss.on('error', onError);
   }
@@ -24,14 +23,14 @@ export class RunQueue {
   /** Creates the pg-boss schema/queue and lets the RLS-bound role insert jobs inside tenant transactions. */
   async start(grant: (sql: string) => Promise<unknown>): Promise<void> {
     await this.boss.start();
-    await this.boss.createQueue(DISPATCH_QUEUE, { name: DISPATCH_QUEUE, retryLimit: 5, retryDelay: 5, retryBackoff: true });
+    await this.boss.createQueue(this.name, { name: this.name, retryLimit: 5, retryDelay: 5, retryBackoff: true });
     await grant(`GRANT USAGE ON SCHEMA pgboss TO tuneforge_app`);
     await grant(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA pgboss TO tuneforge_app`);
   }
 
   /** Enqueues a dispatch in the transaction of `m` (optionally not before `delaySeconds`). */
   async enqueue(m: EntityManager, job: DispatchRunJob, delaySeconds = 0): Promise<void> {
-    await this.boss.send(DISPATCH_QUEUE, job, {
+    await this.boss.send(this.name, job, {
       db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await m.query(text, values) }) },
       ...(delaySeconds ? { startAfter: delaySeconds } : {}),
     });
@@ -39,11 +38,11 @@ export class RunQueue {
 
   /** Enqueues outside any transaction (retries of the dispatcher itself). */
   async enqueueLater(job: DispatchRunJob, delaySeconds: number): Promise<void> {
-    await this.boss.send(DISPATCH_QUEUE, job, { startAfter: delaySeconds });
+    await this.boss.send(this.name, job, { startAfter: delaySeconds });
   }
 
   async work(handler: (job: DispatchRunJob) => Promise<void>): Promise<void> {
-    this.workerId = await this.boss.work<DispatchRunJob>(DISPATCH_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+    this.workerId = await this.boss.work<DispatchRunJob>(this.name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
       await handler(job.data);
     });
   }
