@@ -59,8 +59,8 @@ export class RunDispatcher {
       const run = await lockRun(m, job.runId);
       if (!run || run.status !== 'QUEUED') return { kind: 'skip' as const };
       const [{ active }]: { active: number }[] = await m.query(`SELECT count(*)::int AS active FROM training_runs WHERE status IN ('PROVISIONING', 'RUNNING')`);
-      if (active >= this.settings.maxConcurrentRunsPerTenant) return { kind: 'wait' as const, why: `the tenant already runs ${active} of ${this.settings.maxConcurrentRunsPerTenant} allowed runs` };
-      if (this.executor.active() >= this.settings.executorCapacity) return { kind: 'wait' as const, why: 'waiting for a free worker slot' };
+      if (active >= this.settings.maxConcurrentRunsPerTenant) return { kind: 'wait' as const, priority: -active, why: `the tenant already runs ${active} of ${this.settings.maxConcurrentRunsPerTenant} allowed runs` };
+      if (this.executor.active() >= this.settings.executorCapacity) return { kind: 'wait' as const, priority: -active, why: 'waiting for a free worker slot' };
       const token = randomToken();
       await openAttempt(m, run);
       const provisioning = await transition(m, run, 'PROVISIONING', `attempt ${run.attempt} dispatched to the ${this.executor.name} executor`, { token_hash: sha256(token) });
@@ -69,7 +69,7 @@ export class RunDispatcher {
     if (decision.kind === 'skip') return;
     if (decision.kind === 'wait') {
       // Later, and behind other tenants' jobs: a tenant at its limit does not block the queue.
-      await this.queue.enqueueLater(job, 2);
+      await this.queue.enqueueLater(job, 2, decision.priority);
       return;
     }
     const { run, token } = decision;

@@ -28,17 +28,27 @@ export class RunQueue {
     await grant(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA pgboss TO tuneforge_app`);
   }
 
-  /** Enqueues a dispatch in the transaction of `m` (optionally not before `delaySeconds`). */
+  /**
+   * Enqueues a dispatch in the transaction of `m` (optionally not before `delaySeconds`).
+   * Fair sharing across tenants: a job's priority is minus the number of runs its tenant already
+   * has in flight, so pg-boss (priority first, then FIFO) interleaves tenants round-robin instead
+   * of serving one tenant's whole backlog first; within a tenant the order stays FIFO.
+   */
   async enqueue(m: EntityManager, job: DispatchRunJob, delaySeconds = 0): Promise<void> {
+    const [{ inflight }]: { inflight: number }[] = await m.query(
+      `SELECT count(*)::int AS inflight FROM training_runs WHERE tenant_id = $1 AND status IN ('QUEUED', 'PROVISIONING', 'RUNNING') AND id <> $2`,
+      [job.tenantId, job.runId],
+    );
     await this.boss.send(this.name, job, {
       db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await m.query(text, values) }) },
+      priority: -inflight,
       ...(delaySeconds ? { startAfter: delaySeconds } : {}),
     });
   }
 
-  /** Enqueues outside any transaction (retries of the dispatcher itself). */
-  async enqueueLater(job: DispatchRunJob, delaySeconds: number): Promise<void> {
-    await this.boss.send(this.name, job, { startAfter: delaySeconds });
+  /** Enqueues outside any transaction (a dispatch that must wait), keeping the job's fair-share priority. */
+  async enqueueLater(job: DispatchRunJob, delaySeconds: number, priority: number): Promise<void> {
+    await this.boss.send(this.name, job, { startAfter: delaySeconds, priority });
   }
 
   async work(handler: (job: DispatchRunJob) => Promise<void>): Promise<void> {
