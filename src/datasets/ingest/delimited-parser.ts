@@ -61,6 +61,20 @@ export class DelimitedParser {
     return this.line;
   }
 
+  /** True between records: nothing of a record is pending, so the next byte starts a new line. */
+  get idle(): boolean {
+    return this.state === State.FieldStart && this.recordLine === 0;
+  }
+
+  /**
+   * Continues at `line` while idle: the caller handled the lines in between itself (the byte-level
+   * fast path), so line numbers stay exact.
+   */
+  resumeAt(line: number): void {
+    if (!this.idle) throw new Error('resumeAt inside a record');
+    this.line = line;
+  }
+
   push(text: string): void {
     const n = text.length;
     const delim = this.delim;

@@ -4,22 +4,26 @@
  * single pass. Memory is bounded by chunk sizes, the largest accepted field and the stats
  * sketches, never by the file size; backpressure flows from `sink` back to `source`.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { DelimitedParser, type ParseIssue } from './delimited-parser';
 import { LineSplitter } from './line-splitter';
+import { OutputBuffer } from './output-buffer';
+import { BLANK, RatingRowPath } from './rating-rows';
 import { convertField, DEFAULT_RATING_RANGE, isProblem, MAX_FIELD_BYTES, normalizeName, TASK_FIELDS, type FieldSpec, type RatingRange } from './schema';
 import { DEFAULT_SPLITS, SplitAssigner, type SplitName } from './split';
-import { createStatsCollector, type CanonicalRow, type RowValues, type StatsCollector } from './task-stats';
+import { createStatsCollector, RecommendationCollector, type CanonicalRow, type RowValues, type StatsCollector } from './task-stats';
 import { ChunkDecoder, GZIP_MAGIC, INVALID_MARK, looksBinary, SNIFF_BYTES } from './text-decoding';
 import type { DatasetFormat, DatasetTask, FatalCode, IngestOptions, IngestResult, RowError } from './types';
 
 const TASKS: readonly DatasetTask[] = ['RECOMMENDATION', 'TRANSLATION', 'SUMMARIZATION', 'CLASSIFICATION'];
 const FORMATS: readonly DatasetFormat[] = ['CSV', 'TSV', 'JSONL'];
 const ENCODINGS = ['utf-8', 'latin1', 'windows-1252'] as const;
-/** Output is handed to the sink in strings of about this size. */
-const OUT_BATCH_CHARS = 64 * 1024;
+/** A partial line carried between chunks by the byte path; longer ones go to the general path, which bounds them. */
+const MAX_CARRY_BYTES = 256 * 1024;
+const LF = 10;
 /** A JSONL line may hold a few 1 MB fields plus JSON escaping. */
 const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
 const INDEX = /^\d+$/;
@@ -106,6 +110,13 @@ class IngestRun {
   private readonly maxLabels: number;
   private readonly columns: Record<string, string>;
   private readonly parser: { push(text: string): void; end(): void };
+  /** The delimited parser when rows may take the byte-level path (RECOMMENDATION in UTF-8 CSV/TSV), else null. */
+  private readonly bytePath: DelimitedParser | null = null;
+  /** Created once the layout is known, when it suits the byte-level path. */
+  private ratingRows: RatingRowPath | null = null;
+  /** The bytes of an incomplete last line, held for the next chunk (byte path only). */
+  private carry: Buffer | null = null;
+  private readonly output: OutputBuffer;
   private readonly processor: Writable;
 
   private byteSize = 0;
@@ -130,7 +141,6 @@ class IngestRun {
   private errorCount = 0;
   private readonly preview: Record<string, unknown>[] = [];
   private readonly labels = new Set<string>();
-  private out = '';
   private sinkFull = false;
 
   private done = false;
@@ -150,17 +160,28 @@ class IngestRun {
     this.previewRows = opts.previewRows ?? 20;
     this.maxLabels = opts.maxLabels ?? 1000;
     this.columns = opts.columns ?? {};
-    this.parser = opts.format === 'JSONL'
-      ? new LineSplitter(MAX_LINE_CHARS, (text, line) => this.onJsonLine(text, line), (line) => this.onOversizeLine(line))
-      : new DelimitedParser(
-        { delimiter: opts.delimiter ?? (opts.format === 'TSV' ? '\t' : ','), maxFieldChars: MAX_FIELD_BYTES },
+    if (opts.format === 'JSONL') {
+      this.parser = new LineSplitter(MAX_LINE_CHARS, (text, line) => this.onJsonLine(text, line), (line) => this.onOversizeLine(line));
+    } else {
+      const parser = new DelimitedParser(
+        { delimiter: this.delimiter(), maxFieldChars: MAX_FIELD_BYTES },
         (fields, line, issue) => this.onRecord(fields, line, issue),
       );
+      this.parser = parser;
+      if (opts.task === 'RECOMMENDATION' && (opts.encoding ?? 'utf-8') === 'utf-8') this.bytePath = parser;
+    }
+    this.output = new OutputBuffer((chunk) => {
+      if (!this.sink.write(chunk)) this.sinkFull = true;
+    });
     this.processor = new Writable({
       highWaterMark: 64 * 1024,
       write: (chunk: Buffer, _encoding, callback) => this.onDecompressed(chunk, callback),
       final: (callback) => this.onInputEnd(callback),
     });
+  }
+
+  private delimiter(): string {
+    return this.opts.delimiter ?? (this.opts.format === 'TSV' ? '\t' : ',');
   }
 
   run(): Promise<IngestResult> {
@@ -261,7 +282,7 @@ class IngestRun {
       if (this.sniffLength < SNIFF_BYTES) return callback();
       bytes = this.sniff();
     }
-    if (bytes) this.parse(this.decoder.decode(bytes));
+    if (bytes) this.take(bytes);
     this.afterChunk(callback);
   }
 
@@ -281,12 +302,69 @@ class IngestRun {
     if (text && !this.done) this.parser.push(text);
   }
 
+  /** Decoded bytes in: whole lines go to `lines` (byte path), the rest is decoded and parsed. */
+  private take(bytes: Buffer): void {
+    if (!this.bytePath) return this.parse(this.decoder.decode(bytes));
+    let buf = bytes;
+    if (this.carry) {
+      buf = Buffer.concat([this.carry, bytes]);
+      this.carry = null;
+    }
+    const cut = buf.lastIndexOf(LF) + 1;
+    if (buf.length - cut > MAX_CARRY_BYTES) return this.parse(this.decoder.decode(buf));
+    if (cut < buf.length) this.carry = Buffer.from(buf.subarray(cut));
+    if (cut > 0) this.lines(buf, cut);
+  }
+
+  /**
+   * Handles `buf[0, end)`, whole lines (it ends with an LF): each row the byte-level path can
+   * take goes there, any other goes through the decoder and the general parser, one line at a
+   * time so line numbers and the order of output rows stay exact. Inside a quoted field (the
+   * parser not idle) everything goes to the general parser until the field is closed.
+   */
+  private lines(buf: Buffer, end: number): void {
+    const parser = this.bytePath!;
+    if (!parser.idle) return this.parse(this.decoder.decode(buf.subarray(0, end)));
+    let line = parser.currentLine;
+    let pos = 0;
+    let utf8: boolean | null = null;
+    while (pos < end) {
+      const rows = this.ratingRows;
+      if (rows && this.preview.length >= this.previewRows && (utf8 ??= isUtf8(buf.subarray(0, end)))) {
+        const split = rows.row(buf, pos, line);
+        if (split >= 0) {
+          this.records++;
+          this.rowCount++;
+          if (split === 0) this.splitCounts.train++;
+          else if (split === 1) this.splitCounts.validation++;
+          else this.splitCounts.test++;
+        }
+        if (split >= 0 || split === BLANK) {
+          line++;
+          pos = rows.next;
+          continue;
+        }
+      }
+      const next = buf.indexOf(LF, pos) + 1;
+      parser.resumeAt(line);
+      this.parse(this.decoder.decode(buf.subarray(pos, next)));
+      if (this.done) return;
+      pos = next;
+      if (!parser.idle) return this.parse(this.decoder.decode(buf.subarray(pos, end)));
+      line = parser.currentLine;
+    }
+    parser.resumeAt(line);
+  }
+
   private onInputEnd(callback: () => void): void {
     if (!this.done && !this.sniffed) {
       const head = this.sniff();
-      if (head) this.parse(this.decoder.decode(head));
+      if (head) this.take(head);
     }
     if (!this.done) {
+      const carry = this.carry;
+      this.carry = null;
+      if (carry) this.parse(this.decoder.decode(carry));
       this.parse(this.decoder.end());
       this.parser.end();
     }
@@ -295,19 +373,11 @@ class IngestRun {
 
   private afterChunk(callback: () => void): void {
     if (this.done) return callback();
-    if (this.out.length >= OUT_BATCH_CHARS) this.flush();
     if (!this.sinkFull) return callback();
     this.sink.once('drain', () => {
       this.sinkFull = false;
       callback();
     });
-  }
-
-  private flush(): void {
-    if (!this.out) return;
-    const ok = this.sink.write(this.out);
-    this.out = '';
-    if (!ok) this.sinkFull = true;
   }
 
   // ── records: layout, validation, output ───────────────────────────────────────────────────
@@ -319,6 +389,10 @@ class IngestRun {
       if (typeof layout === 'string') return this.fail('BAD_HEADER', layout);
       this.layout = layout;
       this.columnMapping = layout.mapping;
+      const rowLayout = { delimiter: this.delimiter(), columns: layout.columns, indexes: layout.indexes };
+      if (this.bytePath && this.stats instanceof RecommendationCollector && RatingRowPath.supports(rowLayout)) {
+        this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output);
+      }
       if (layout.hasHeader) return;
     }
     this.records++;
@@ -461,7 +535,7 @@ class IngestRun {
       if (value === undefined) continue;
       json += this.jsonPrefixes[k] + (typeof value === 'number' ? `${value}` : stringify(value));
     }
-    this.out += json + '}\n';
+    this.output.writeString(json + '}\n');
     if (this.preview.length < this.previewRows) {
       const row: CanonicalRow = {};
       for (let k = 0; k < values.length; k++) if (values[k] !== undefined) row[this.specs[k].name] = values[k] as string | number;
@@ -483,7 +557,7 @@ class IngestRun {
       return this.fail('EMPTY', this.layout?.hasHeader ? 'the file has a header row but no data rows' : 'the file has no rows');
     }
     this.done = true;
-    this.flush();
+    this.output.flush();
     this.detachSource();
     const result = this.result();
     if (this.opts.endSink === false) return this.resolve(result);
@@ -494,7 +568,7 @@ class IngestRun {
     if (this.done) return;
     this.done = true;
     this.fatal = { code, message };
-    this.out = '';
+    this.output.discard();
     this.detachSource();
     if (this.gunzip) {
       this.gunzip.unpipe(this.processor);

@@ -4,6 +4,8 @@ const { imul } = Math;
 export interface SplitRatios { train: number; validation: number; test: number }
 export type SplitName = keyof SplitRatios;
 
+const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
+
 export const DEFAULT_SPLITS: SplitRatios = { train: 0.8, validation: 0.1, test: 0.1 };
 
 /**
@@ -32,9 +34,12 @@ export class SplitAssigner {
   }
 
   assign(line: number): SplitName {
+    return SPLITS[this.assignIndex(line)];
+  }
+
+  /** 0 train, 1 validation, 2 test. */
+  assignIndex(line: number): number {
     const h = splitHash(this.seed, line);
-    if (h < this.trainCut) return 'train';
-    if (h < this.validationCut) return 'validation';
-    return 'test';
+    return h < this.trainCut ? 0 : h < this.validationCut ? 1 : 2;
   }
 }

@@ -121,6 +121,19 @@ export class HyperLogLog {
 /** Canonical non-negative integers below this are counted in a bitset (8 MB at most). */
 const BITSET_LIMIT = 1 << 26;
 
+/** `smallInt` of the bytes `buf[start, end)`. */
+function smallIntBytes(buf: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n === 0 || n > 8 || (n > 1 && buf[start] === 48)) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v < BITSET_LIMIT ? v : -1;
+}
+
 /** The value of a canonical decimal integer string ("0", "17", not "017" or "+1") below BITSET_LIMIT, else -1. */
 function smallInt(s: string): number {
   const n = s.length;
@@ -149,19 +162,33 @@ export class DistinctCounter {
 
   add(value: string): void {
     const n = smallInt(value);
-    if (n >= 0) {
-      const word = n >>> 5;
-      if (word >= this.bits.length) {
-        const grown = new Uint32Array(max(word + 1, this.bits.length * 2));
-        grown.set(this.bits);
-        this.bits = grown;
-      }
-      const mask = 1 << (n & 31);
-      if ((this.bits[word] & mask) === 0) {
-        this.bits[word] |= mask;
-        this.bitCount++;
-      }
-    } else if (this.exact) {
+    if (n >= 0) this.addSmallInt(n);
+    else this.addOther(value);
+  }
+
+  /** `add` of the UTF-8 bytes `buf[start, end)`, decoding them only when they are not a small integer. */
+  addBytes(buf: Buffer, start: number, end: number): void {
+    const n = smallIntBytes(buf, start, end);
+    if (n >= 0) this.addSmallInt(n);
+    else this.addOther(buf.toString('utf8', start, end));
+  }
+
+  private addSmallInt(n: number): void {
+    const word = n >>> 5;
+    if (word >= this.bits.length) {
+      const grown = new Uint32Array(max(word + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    const mask = 1 << (n & 31);
+    if ((this.bits[word] & mask) === 0) {
+      this.bits[word] |= mask;
+      this.bitCount++;
+    }
+  }
+
+  private addOther(value: string): void {
+    if (this.exact) {
       this.exact.add(value);
       if (this.exact.size > this.exactLimit) {
         this.hll = new HyperLogLog();

@@ -28,44 +28,68 @@ class LengthCollector {
   }
 }
 
+/** Users, items, rating range and histogram, sparsity. `addFields` takes ids as bytes (the fast path). */
+export class RecommendationCollector implements StatsCollector {
+  private readonly users: DistinctCounter;
+  private readonly items: DistinctCounter;
+  private readonly histogram = new RatingHistogram();
+  private rows = 0;
+  private sum = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private withTimestamp = 0;
+
+  constructor(exactDistinctLimit: number) {
+    this.users = new DistinctCounter(exactDistinctLimit);
+    this.items = new DistinctCounter(exactDistinctLimit);
+  }
+
+  add(values: RowValues): void {
+    this.users.add(values[0] as string);
+    this.items.add(values[1] as string);
+    this.addRating(values[2] as number, values[3] !== undefined);
+  }
+
+  /** `add` for a row whose ids are the UTF-8 bytes `userBuf[us, ue)` and `itemBuf[is, ie)`. */
+  addFields(userBuf: Buffer, us: number, ue: number, itemBuf: Buffer, is: number, ie: number, rating: number, hasTimestamp: boolean): void {
+    this.users.addBytes(userBuf, us, ue);
+    this.items.addBytes(itemBuf, is, ie);
+    this.addRating(rating, hasTimestamp);
+  }
+
+  private addRating(rating: number, hasTimestamp: boolean): void {
+    this.histogram.add(rating);
+    this.rows++;
+    this.sum += rating;
+    if (rating < this.min) this.min = rating;
+    if (rating > this.max) this.max = rating;
+    if (hasTimestamp) this.withTimestamp++;
+  }
+
+  result(): DatasetStats {
+    const { rows, min, max } = this;
+    const u = this.users.count();
+    const i = this.items.count();
+    return {
+      task: 'RECOMMENDATION',
+      users: u,
+      items: i,
+      countsApproximate: this.users.approximate || this.items.approximate,
+      ratingMin: rows ? min : null,
+      ratingMax: rows ? max : null,
+      ratingMean: rows ? this.sum / rows : null,
+      ratingHistogram: this.histogram.result(),
+      histogramApproximate: this.histogram.approximate,
+      sparsity: rows ? Math.min(1, Math.max(0, 1 - rows / (u * i))) : null,
+      rowsWithTimestamp: this.withTimestamp,
+    };
+  }
+}
+
 export function createStatsCollector(task: DatasetTask, opts: { exactDistinctLimit: number }): StatsCollector {
   switch (task) {
-    case 'RECOMMENDATION': {
-      const users = new DistinctCounter(opts.exactDistinctLimit);
-      const items = new DistinctCounter(opts.exactDistinctLimit);
-      const histogram = new RatingHistogram();
-      let rows = 0, sum = 0, min = Infinity, max = -Infinity, withTimestamp = 0;
-      return {
-        add(values) {
-          const rating = values[2] as number;
-          users.add(values[0] as string);
-          items.add(values[1] as string);
-          histogram.add(rating);
-          rows++;
-          sum += rating;
-          if (rating < min) min = rating;
-          if (rating > max) max = rating;
-          if (values[3] !== undefined) withTimestamp++;
-        },
-        result() {
-          const u = users.count();
-          const i = items.count();
-          return {
-            task: 'RECOMMENDATION',
-            users: u,
-            items: i,
-            countsApproximate: users.approximate || items.approximate,
-            ratingMin: rows ? min : null,
-            ratingMax: rows ? max : null,
-            ratingMean: rows ? sum / rows : null,
-            ratingHistogram: histogram.result(),
-            histogramApproximate: histogram.approximate,
-            sparsity: rows ? Math.min(1, Math.max(0, 1 - rows / (u * i))) : null,
-            rowsWithTimestamp: withTimestamp,
-          };
-        },
-      };
-    }
+    case 'RECOMMENDATION':
+      return new RecommendationCollector(opts.exactDistinctLimit);
     case 'TRANSLATION': {
       const source = new LengthCollector(11);
       const target = new LengthCollector(13);
