@@ -1,5 +1,6 @@
 /**
- * ML benchmark: `npm run bench:ml [-- --quick] [-- --only recommendation,classification]`.
+ * ML benchmark: `npm run bench:ml [-- --quick] [-- --only=recommendation,classification]
+ * [-- --classification-hp='{"architecture":"bag"}']`.
  *
  * Reproduces the quality table on the shared datasets (one row per task bench), the
  * training throughput per available backend, and the overhead of our training loop
@@ -69,6 +70,9 @@ export const recommendationBench: TaskBench = {
   },
 };
 
+/** Hyperparameters over the classification defaults, from `--classification-hp='{"architecture":"bag"}'`. */
+const classificationHp: Record<string, unknown> = JSON.parse(process.argv.find((a) => a.startsWith('--classification-hp='))?.slice(20) ?? '{}');
+
 export const classificationBench: TaskBench = {
   task: 'classification',
   async run({ quick, datasets, log }) {
@@ -81,13 +85,13 @@ export const classificationBench: TaskBench = {
       test = test.slice(0, 400);
     }
     const [trainRows, validation] = splitRows(all, 0.1, 1);
-    const hp = quick ? { epochs: 4 } : {};
+    const hp = { ...(quick ? { epochs: 4 } : {}), ...classificationHp };
     const r = await train({ task: 'classification', hyperparameters: hp }, { train: trainRows, validation, test }, { onLog: log });
     return [{
       task: 'classification', data: quick ? 'PhraseBank 50% (1,500 train)' : 'PhraseBank 50% agree, dedup, seeded 80/20', target: 'accuracy ≥ 0.75 (aim 0.80 / F1 0.75)',
       metrics: pick(r.evaluation.metrics, ['accuracy', 'macroF1']) as Record<string, number>, baseline: pick(r.baseline, ['accuracy', 'macroF1']) as Record<string, number>,
       seconds: r.seconds, examplesPerSecond: r.examplesPerSecond, backend: activeBackend(),
-      hyperparameters: { ...pick(r.metadata.hyperparameters, ['architecture', 'embeddingSize', 'hiddenSize', 'buckets', 'dropout', 'classWeighting', 'epochs', 'batchSize', 'learningRate']), bestEpoch: r.metadata.bestEpoch },
+      hyperparameters: { ...pick(r.metadata.hyperparameters, ['architecture', 'embeddingSize', 'hiddenSize', 'buckets', 'dropout', 'classWeighting', 'labelSmoothing', 'skipWindow', 'negationScope', 'numberComparisons', 'epochs', 'batchSize', 'learningRate']), bestEpoch: r.metadata.bestEpoch },
     }];
   },
 };

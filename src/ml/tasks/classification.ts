@@ -1,8 +1,14 @@
 /**
  * Text classification.
  *
- * - `bag` (default): fastText-style embedding bag — the mean of word embeddings and of
+ * - `bag`: fastText-style embedding bag — the mean of word embeddings and of
  *   hashed word-bigram embeddings, an optional hidden ReLU layer, a softmax output.
+ * - `tfidf` (default): multinomial logistic regression over sparse TF-IDF features —
+ *   unigrams, bigrams, word pairs up to `skipWindow` apart, numbers as `NUM`, negation
+ *   scopes, numeric-comparison directions (see `classification-features.ts`); the
+ *   vocabulary and document frequencies are saved in `tokenizer.json`.
+ * - `tfidf+bag`: both the linear TF-IDF head and the embedding bag, trained together
+ *   (the loss is the sum of both heads' losses) and averaged as probabilities.
  * - `cnn`: a small CNN — word embeddings, one convolution of width `kernelSize`
  *   (written as a matmul over sliding windows: the wasm backend has no
  *   Conv2DBackpropFilter kernel) with ReLU and max-pooling over time, a softmax output.
@@ -22,6 +28,7 @@ import { decodeVariablesModel, encodeVariablesModel, jsonBytes, readJson, TOKENI
 import { commonDefaults } from '../hyperparameters';
 import { classificationReport } from '../metrics/classification';
 import { gatherRows, normalInit } from '../ops';
+import { buildTfidfTable, indexTfidf, packSparse, tfidfVector, type TfidfIndex, type TfidfTable } from './classification-features';
 import {
   MlError,
   type ArtifactFiles,
@@ -38,8 +45,10 @@ import {
   type TrainHyperparameters,
 } from '../task';
 
+export type ClassificationArchitecture = 'tfidf' | 'tfidf+bag' | 'bag' | 'cnn';
+
 export interface ClassificationHyperparameters extends TrainHyperparameters {
-  architecture: 'bag' | 'cnn';
+  architecture: ClassificationArchitecture;
   embeddingSize: number;
   /** Hidden ReLU layer width (bag) or convolution filters (cnn); 0 = none (bag only). */
   hiddenSize: number;
@@ -55,6 +64,16 @@ export interface ClassificationHyperparameters extends TrainHyperparameters {
   dropout: number;
   /** 'balanced' weights each class by n / (classes × count): better macro-F1 on skewed labels. */
   classWeighting: 'none' | 'balanced';
+  /** Target smoothing of the cross-entropy (0 = off). */
+  labelSmoothing: number;
+  /** TF-IDF: word pairs 2..skipWindow positions apart become features; 0 or 1 = none. */
+  skipWindow: number;
+  /** TF-IDF: words marked `not_…` after a negation; 0 = no marking. */
+  negationScope: number;
+  /** TF-IDF: features for the direction of "to X from Y" / "X ( Y )" comparisons. */
+  numberComparisons: boolean;
+  /** TF-IDF: most frequent features kept (after `minCount`). */
+  maxFeatures: number;
 }
 
 interface Tokenizer {
@@ -65,21 +84,26 @@ interface Tokenizer {
   charNgrams?: number;
   maxTokens: number;
   lowercase: boolean;
+  /** TF-IDF vocabulary and document frequencies (architectures `tfidf`, `tfidf+bag`). */
+  tfidf?: TfidfTable;
 }
 
 interface Config {
-  architecture: 'bag' | 'cnn';
+  architecture: ClassificationArchitecture;
   embeddingSize: number;
   hiddenSize: number;
   kernelSize: number;
   adapterRank: number;
   dropout: number;
+  /** Absent in artifacts written before label smoothing existed (= 0). */
+  labelSmoothing?: number;
 }
 
 export interface ClassificationState {
   config: Config;
   tokenizer: Tokenizer;
   vocabIndex: Map<string, number>;
+  tfidf: TfidfIndex | null;
   /** name → variable, in a fixed order (serialization order). */
   vars: Map<string, tf.Variable>;
   classWeights: Float32Array;
@@ -87,11 +111,20 @@ export interface ClassificationState {
 }
 
 export interface ClassificationBatch {
-  /** [size × width] token rows, 0-padded. */
+  /** [size × width] token rows, 0-padded (models with an embedding table). */
   ids: Int32Array;
   width: number;
+  /** [size × sparseWidth] TF-IDF feature ids and values, 0-padded (models with a TF-IDF head). */
+  sparseIds: Int32Array;
+  sparseValues: Float32Array;
+  sparseWidth: number;
   labels: Int32Array;
 }
+
+/** Does this architecture have the embedding (bag/cnn) part, the TF-IDF part? */
+const hasEmbeddings = (a: ClassificationArchitecture) => a !== 'tfidf';
+const hasTfidf = (a: ClassificationArchitecture) => a === 'tfidf' || a === 'tfidf+bag';
+const isBag = (a: ClassificationArchitecture) => a === 'bag' || a === 'tfidf+bag';
 
 const TOKEN_RE = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?|[^\s\p{L}\p{N}]/gu;
 
@@ -134,7 +167,7 @@ function pack(rows: number[][]): { ids: Int32Array; width: number } {
 }
 
 const SPEC = {
-  architecture: { type: 'enum', values: ['bag', 'cnn'], description: 'embedding bag (fastText-style) or a small CNN' },
+  architecture: { type: 'enum', values: ['tfidf', 'tfidf+bag', 'bag', 'cnn'], description: 'linear model over TF-IDF features, that plus an embedding bag (ensemble), an embedding bag (fastText-style) or a small CNN' },
   embeddingSize: { type: 'int', min: 8, max: 1024, description: 'embedding width' },
   hiddenSize: { type: 'int', min: 0, max: 1024, description: 'hidden layer width (bag; 0 = none) or convolution filters (cnn)' },
   kernelSize: { type: 'int', min: 1, max: 9, description: 'convolution width in tokens (cnn)' },
@@ -145,20 +178,33 @@ const SPEC = {
   maxTokens: { type: 'int', min: 1, max: 4096, description: 'words kept per text (longer texts are truncated)' },
   dropout: { type: 'number', min: 0, max: 0.9, description: 'dropout on the pooled representation' },
   classWeighting: { type: 'enum', values: ['none', 'balanced'], description: 'loss weights per class' },
+  labelSmoothing: { type: 'number', min: 0, max: 0.5, description: 'cross-entropy target smoothing; 0 = off' },
+  skipWindow: { type: 'int', min: 0, max: 8, description: 'TF-IDF: word pairs up to this many positions apart become features; 0 or 1 = none' },
+  negationScope: { type: 'int', min: 0, max: 10, description: 'TF-IDF: words marked as negated after "not", "no", "without" …; 0 = off' },
+  numberComparisons: { type: 'boolean', description: 'TF-IDF: features for the direction of numeric comparisons ("to 13.1 from 8.7")' },
+  maxFeatures: { type: 'int', min: 100, max: 2_000_000, description: 'TF-IDF: most frequent features kept' },
 } as const;
 
 function buildTokenizer(rows: ClassificationRow[], hp: ClassificationHyperparameters): Tokenizer {
   const counts = new Map<string, number>();
   for (const r of rows) for (const w of tokenize(r.text)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  const words = [...counts.entries()].filter(([, c]) => c >= hp.minCount).map(([w]) => w).sort();
+  const words = hasEmbeddings(hp.architecture) ? [...counts.entries()].filter(([, c]) => c >= hp.minCount).map(([w]) => w).sort() : [];
   const labels = [...new Set(rows.map((r) => r.label))].sort();
-  return { vocab: ['<pad>', '<unk>', ...words], labels, buckets: hp.architecture === 'bag' ? hp.buckets : 0, wordBigrams: hp.wordBigrams, charNgrams: hp.charNgrams, maxTokens: hp.maxTokens, lowercase: true };
+  const tok: Tokenizer = { vocab: ['<pad>', '<unk>', ...words], labels, buckets: isBag(hp.architecture) ? hp.buckets : 0, wordBigrams: hp.wordBigrams, charNgrams: hp.charNgrams, maxTokens: hp.maxTokens, lowercase: true };
+  if (hasTfidf(hp.architecture)) {
+    tok.tfidf = buildTfidfTable(rows.map((r) => r.text), { skipWindow: hp.skipWindow, negationScope: hp.negationScope, numberComparisons: hp.numberComparisons, maxTokens: hp.maxTokens, minDf: hp.minCount, maxFeatures: hp.maxFeatures });
+  }
+  return tok;
 }
 
 function shapesFor(c: Config, tok: Tokenizer): Array<[string, number[], 'normal' | 'zeros' | 'glorot']> {
   const rows = tok.vocab.length + tok.buckets;
   const C = tok.labels.length;
-  const out: Array<[string, number[], 'normal' | 'zeros' | 'glorot']> = [['embeddings', [rows, c.embeddingSize], 'normal']];
+  const out: Array<[string, number[], 'normal' | 'zeros' | 'glorot']> = [];
+  // Logistic regression starts at zero: no randomness, and the first step is the same on every backend.
+  if (hasTfidf(c.architecture)) out.push(['tfidf/kernel', [Math.max(1, tok.tfidf?.features.length ?? 0), C], 'zeros'], ['tfidf/bias', [C], 'zeros']);
+  if (!hasEmbeddings(c.architecture)) return out;
+  out.push(['embeddings', [rows, c.embeddingSize], 'normal']);
   let width = c.embeddingSize;
   if (c.architecture === 'cnn') {
     out.push(['conv/kernel', [c.kernelSize * c.embeddingSize, c.hiddenSize], 'glorot'], ['conv/bias', [c.hiddenSize], 'zeros']);
@@ -182,6 +228,42 @@ function dense(s: ClassificationState, name: string, x: tf.Tensor): tf.Tensor {
   const a = s.vars.get(`adapter/${name}/a`);
   if (a) w = w.add(a.matMul(s.vars.get(`adapter/${name}/b`)!));
   return x.matMul(w).add(s.vars.get(`${name}/bias`)!);
+}
+
+/** Logits [batch, classes] of the TF-IDF head: sparse rows × kernel + bias. */
+function tfidfLogits(s: ClassificationState, ids: Int32Array, values: Float32Array, width: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const n = ids.length / width;
+    const C = s.tokenizer.labels.length;
+    const rows = gatherRows(s.vars.get('tfidf/kernel')!, tf.tensor1d(ids, 'int32')).reshape([n, width, C]);
+    return rows.mul(tf.tensor3d(values, [n, width, 1])).sum(1).add(s.vars.get('tfidf/bias')!) as tf.Tensor2D;
+  });
+}
+
+/** Logits of every head of the model for a batch (one head, or two for `tfidf+bag`). */
+function heads(s: ClassificationState, b: Omit<ClassificationBatch, 'labels'>, training: boolean, rng?: Rng): tf.Tensor2D[] {
+  const out: tf.Tensor2D[] = [];
+  if (hasTfidf(s.config.architecture)) out.push(tfidfLogits(s, b.sparseIds, b.sparseValues, b.sparseWidth));
+  if (hasEmbeddings(s.config.architecture)) out.push(forward(s, b.ids, b.width, training, rng));
+  return out;
+}
+
+/** Plain-data inputs of a list of texts for every head of the model. */
+function encodeTexts(s: ClassificationState, texts: string[], cache?: Map<string, { words: number[]; sparse: ReturnType<typeof tfidfVector> | null }>): Omit<ClassificationBatch, 'labels'> {
+  const enc = texts.map((t) => {
+    let e = cache?.get(t);
+    if (!e) {
+      e = {
+        words: hasEmbeddings(s.config.architecture) ? encode(s.tokenizer, s.vocabIndex, t, isBag(s.config.architecture)) : [],
+        sparse: s.tfidf ? tfidfVector(s.tfidf, t) : null,
+      };
+      cache?.set(t, e);
+    }
+    return e;
+  });
+  const { ids, width } = pack(enc.map((e) => e.words));
+  const sparse = packSparse(enc.map((e) => e.sparse ?? { ids: [], values: [] }));
+  return { ids, width, sparseIds: sparse.ids, sparseValues: sparse.values, sparseWidth: sparse.width };
 }
 
 /** Logits [batch, classes] for packed ids. */
@@ -219,7 +301,7 @@ function makeState(config: Config, tokenizer: Tokenizer, tensors: Map<string, tf
     if (!t) throw new MlError('BAD_ARTIFACT', `classification weights have no ${name}`);
     vars.set(name, tf.variable(t, true));
   }
-  return { config, tokenizer, vocabIndex: indexOf(tokenizer.vocab), vars, classWeights, disposed: false };
+  return { config, tokenizer, vocabIndex: indexOf(tokenizer.vocab), tfidf: tokenizer.tfidf ? indexTfidf(tokenizer.tfidf) : null, vars, classWeights, disposed: false };
 }
 
 function predictProbabilities(s: ClassificationState, texts: string[]): Float32Array {
@@ -227,9 +309,12 @@ function predictProbabilities(s: ClassificationState, texts: string[]): Float32A
   const out = new Float32Array(texts.length * C);
   const chunk = 256;
   for (let start = 0; start < texts.length; start += chunk) {
-    const enc = texts.slice(start, start + chunk).map((t) => encode(s.tokenizer, s.vocabIndex, t, s.config.architecture === 'bag'));
-    const { ids, width } = pack(enc);
-    const probs = tf.tidy(() => tf.softmax(forward(s, ids, width, false)));
+    const batch = encodeTexts(s, texts.slice(start, start + chunk));
+    // An ensemble predicts the mean of its heads' probabilities (still summing to 1).
+    const probs = tf.tidy(() => {
+      const ps = heads(s, batch, false).map((l) => tf.softmax(l));
+      return ps.length === 1 ? ps[0] : tf.addN(ps).div(ps.length);
+    });
     out.set(probs.dataSync(), start * C);
     probs.dispose();
   }
@@ -282,11 +367,11 @@ export const classificationTask: TaskModule<ClassificationRow, ClassificationHyp
     return {
       ...commonDefaults(),
       epochs: 30,
-      batchSize: 64,
-      learningRate: 0.003,
+      batchSize: 32,
+      learningRate: 0.01,
       earlyStoppingPatience: 5,
       weightDecay: 0,
-      architecture: 'bag',
+      architecture: 'tfidf',
       embeddingSize: 64,
       hiddenSize: 0,
       kernelSize: 3,
@@ -298,11 +383,17 @@ export const classificationTask: TaskModule<ClassificationRow, ClassificationHyp
       maxTokens: 256,
       dropout: 0.5,
       classWeighting: 'none',
+      labelSmoothing: 0.1,
+      skipWindow: 4,
+      negationScope: 3,
+      numberComparisons: true,
+      maxFeatures: 500_000,
     };
   },
 
   checkHyperparameters(hp): HyperparameterError[] {
     if (hp.architecture === 'cnn' && hp.hiddenSize < 1) return [{ field: 'hiddenSize', message: 'hiddenSize (the number of filters) must be at least 1 for architecture cnn' }];
+    if (hp.architecture === 'tfidf' && hp.adapterRank > 0) return [{ field: 'adapterRank', message: 'adapterRank needs dense layers: architecture tfidf has none (use bag, tfidf+bag or cnn, or freeze groups instead)' }];
     return [];
   },
 
@@ -320,7 +411,7 @@ export const classificationTask: TaskModule<ClassificationRow, ClassificationHyp
 
   init({ train, hp, rng, parent }: InitContext<ClassificationRow, ClassificationHyperparameters, ClassificationState>) {
     const tokenizer = buildTokenizer(train, hp);
-    const config: Config = { architecture: hp.architecture, embeddingSize: hp.embeddingSize, hiddenSize: hp.hiddenSize, kernelSize: hp.kernelSize, adapterRank: hp.adapterRank, dropout: hp.dropout };
+    const config: Config = { architecture: hp.architecture, embeddingSize: hp.embeddingSize, hiddenSize: hp.hiddenSize, kernelSize: hp.kernelSize, adapterRank: hp.adapterRank, dropout: hp.dropout, labelSmoothing: hp.labelSmoothing };
     const tensors = new Map<string, tf.Tensor>();
     const normal = () => rng.normal();
     for (const [name, shape, kind] of shapesFor(config, tokenizer)) {
@@ -341,17 +432,11 @@ export const classificationTask: TaskModule<ClassificationRow, ClassificationHyp
   batches(state, rows, { rng, hp }) {
     const li = indexOf(state.tokenizer.labels);
     const order = rng.shuffle(rows.map((_, i) => i));
-    const encoded = new Map<number, number[]>();
+    const cache = new Map<string, { words: number[]; sparse: ReturnType<typeof tfidfVector> | null }>();
     const out: ClassificationBatch[] = [];
     for (let s = 0; s < order.length; s += hp.batchSize) {
       const chunk = order.slice(s, s + hp.batchSize);
-      const enc = chunk.map((i) => {
-        let e = encoded.get(i);
-        if (!e) encoded.set(i, (e = encode(state.tokenizer, state.vocabIndex, rows[i].text, state.config.architecture === 'bag')));
-        return e;
-      });
-      const { ids, width } = pack(enc);
-      out.push({ ids, width, labels: Int32Array.from(chunk, (i) => li.get(rows[i].label)!) });
+      out.push({ ...encodeTexts(state, chunk.map((i) => rows[i].text), cache), labels: Int32Array.from(chunk, (i) => li.get(rows[i].label)!) });
     }
     return out;
   },
@@ -360,18 +445,19 @@ export const classificationTask: TaskModule<ClassificationRow, ClassificationHyp
 
   loss(state, batch, ctx) {
     return tf.tidy(() => {
-      const logits = forward(state, batch.ids, batch.width, ctx.training, ctx.rng);
       const C = state.tokenizer.labels.length;
       const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), C);
       const w = tf.tensor1d(Float32Array.from(batch.labels, (l) => state.classWeights[l]));
-      return tf.losses.softmaxCrossEntropy(y, logits, w) as tf.Scalar;
+      // Each head of an ensemble learns on its own loss; their sum trains both in one step.
+      const losses = heads(state, batch, ctx.training, ctx.rng).map((logits) => tf.losses.softmaxCrossEntropy(y, logits, w, state.config.labelSmoothing ?? 0));
+      return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
     });
   },
 
   parameterGroups(s): ParameterGroup[] {
     const groups = new Map<string, tf.Variable[]>();
     for (const [name, v] of s.vars) {
-      const g = name.startsWith('adapter/') ? 'adapters' : name === 'embeddings' ? 'embeddings' : name.startsWith('output/') ? 'output' : 'encoder';
+      const g = name.startsWith('adapter/') ? 'adapters' : name === 'embeddings' ? 'embeddings' : name.startsWith('output/') ? 'output' : name.startsWith('tfidf/') ? 'tfidf' : 'encoder';
       if (!groups.has(g)) groups.set(g, []);
       groups.get(g)!.push(v);
     }
@@ -441,33 +527,48 @@ export const classificationTask: TaskModule<ClassificationRow, ClassificationHyp
 
 /**
  * Copies what the parent shares: embedding rows of words both vocabularies contain (and
- * the hashed bigram rows when the bucket counts match), and dense layers of the same
- * shape — the output layer only when the label sets are identical.
+ * the hashed bigram rows when the bucket counts match), TF-IDF weight rows of features
+ * both contain (when the label sets are identical: its columns are labels), and dense
+ * layers of the same shape — the output layer only when the label sets are identical.
  */
 function warmStart(state: ClassificationState, parent: ClassificationState): void {
-  if (parent.config.embeddingSize !== state.config.embeddingSize || parent.config.architecture !== state.config.architecture) {
-    throw new MlError('INCOMPATIBLE_PARENT', `parent is a ${parent.config.architecture} model with embeddingSize ${parent.config.embeddingSize}; this run asks for ${state.config.architecture} with ${state.config.embeddingSize}`, { field: 'embeddingSize' });
+  const a = state.config, b = parent.config;
+  if (b.architecture !== a.architecture || (hasEmbeddings(a.architecture) && b.embeddingSize !== a.embeddingSize)) {
+    throw new MlError('INCOMPATIBLE_PARENT', `parent is a ${b.architecture} model with embeddingSize ${b.embeddingSize}; this run asks for ${a.architecture} with ${a.embeddingSize}`, { field: hasEmbeddings(a.architecture) ? 'embeddingSize' : 'architecture' });
   }
-  const d = state.config.embeddingSize;
+  const sameLabels = state.tokenizer.labels.join('\u0000') === parent.tokenizer.labels.join('\u0000');
   tf.tidy(() => {
-    const target = state.vars.get('embeddings')!;
-    const t = target.dataSync().slice() as Float32Array;
-    const p = parent.vars.get('embeddings')!.dataSync() as Float32Array;
-    state.tokenizer.vocab.forEach((w, row) => {
-      const pr = parent.vocabIndex.get(w);
-      if (pr !== undefined) t.set(p.subarray(pr * d, pr * d + d), row * d);
-    });
-    if (state.tokenizer.buckets === parent.tokenizer.buckets && state.tokenizer.buckets > 0) {
-      const sb = state.tokenizer.vocab.length, pb = parent.tokenizer.vocab.length;
-      t.set(p.subarray(pb * d, (pb + parent.tokenizer.buckets) * d), sb * d);
+    if (hasEmbeddings(a.architecture)) {
+      const d = a.embeddingSize;
+      const target = state.vars.get('embeddings')!;
+      const t = target.dataSync().slice() as Float32Array;
+      const p = parent.vars.get('embeddings')!.dataSync() as Float32Array;
+      copySharedRows(t, p, d, state.tokenizer.vocab, parent.vocabIndex);
+      if (state.tokenizer.buckets === parent.tokenizer.buckets && state.tokenizer.buckets > 0) {
+        const sb = state.tokenizer.vocab.length, pb = parent.tokenizer.vocab.length;
+        t.set(p.subarray(pb * d, (pb + parent.tokenizer.buckets) * d), sb * d);
+      }
+      target.assign(tf.tensor(t, target.shape));
     }
-    target.assign(tf.tensor(t, target.shape));
-    const sameLabels = state.tokenizer.labels.join('\u0000') === parent.tokenizer.labels.join('\u0000');
+    if (state.tfidf && parent.tfidf && sameLabels) {
+      const target = state.vars.get('tfidf/kernel')!;
+      const t = target.dataSync().slice() as Float32Array;
+      copySharedRows(t, parent.vars.get('tfidf/kernel')!.dataSync() as Float32Array, state.tokenizer.labels.length, state.tfidf.table.features, parent.tfidf.index);
+      target.assign(tf.tensor(t, target.shape));
+    }
     for (const [name, v] of state.vars) {
-      if (name === 'embeddings' || name.startsWith('adapter/')) continue;
-      if (name.startsWith('output/') && !sameLabels) continue;
+      if (name === 'embeddings' || name === 'tfidf/kernel' || name.startsWith('adapter/')) continue;
+      if ((name.startsWith('output/') || name.startsWith('tfidf/')) && !sameLabels) continue;
       const pv = parent.vars.get(name);
       if (pv && pv.shape.join() === v.shape.join()) v.assign(pv);
     }
+  });
+}
+
+/** Rows of `source` (keyed by `sourceIndex`) copied into `target` for every key in `keys` both contain. */
+function copySharedRows(target: Float32Array, source: Float32Array, width: number, keys: string[], sourceIndex: Map<string, number>): void {
+  keys.forEach((k, row) => {
+    const from = sourceIndex.get(k);
+    if (from !== undefined) target.set(source.subarray(from * width, from * width + width), row * width);
   });
 }
