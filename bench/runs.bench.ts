@@ -140,17 +140,9 @@ async function main() {
     if (run.status !== 'SUCCEEDED') throw new Error('throughput run failed');
     const platformSeconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
     const datasetRow = await api.database.dataSource.query(`SELECT blob_key FROM datasets LIMIT 1`);
-    const rows = await readDataset('recommendation', (async function* () {
-      const stream = await api!.services.blobs.read(datasetRow[0].blob_key);
-      stream.setEncoding('utf8');
-      let rest = '';
-      for await (const chunk of stream) {
-        const lines = (rest + chunk).split('\n');
-        rest = lines.pop() ?? '';
-        yield* lines;
-      }
-      if (rest) yield rest;
-    })());
+    const stream = await api.services.blobs.read(datasetRow[0].blob_key);
+    stream.setEncoding('utf8');
+    const rows = await readDataset('recommendation', stream as AsyncIterable<string>);
     const t1 = performance.now();
     const bare = await train({ task: 'recommendation', hyperparameters: run.hyperparameters }, rows);
     const bareSeconds = (performance.now() - t1) / 1000;

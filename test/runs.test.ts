@@ -115,6 +115,25 @@ describe('launching runs (dispatcher off: runs stay queued)', () => {
     expect(res.data!.deleteDataset.userErrors[0].message).toContain(run.id);
   });
 
+  it('fans run updates out to subscribers on another API replica, and never to another tenant', async () => {
+    const replica = await startTestApi({ DISPATCHER_ENABLED: 'false' });
+    const clients = [a, b].map((u) => createClient({ url: replica.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${u.token}` } }));
+    try {
+      const id = (await gql(t.url, LAUNCH, { input: { modelName: 'fanout', task: 'RECOMMENDATION', datasetId: datasetA } }, { token: a.token })).data!.launchRun.run.id;
+      const seen: Record<string, string[]> = { a: [], b: [] };
+      const query = `subscription($id: ID!) { runUpdated(id: $id) { status } }`;
+      clients.forEach((c, i) => c.subscribe<{ runUpdated: { status: string } }>({ query, variables: { id } }, { next: (m) => m.data && seen[i ? 'b' : 'a'].push(m.data.runUpdated.status), error: () => undefined, complete: () => undefined }));
+      await new Promise((r) => setTimeout(r, 500));
+      await gql(t.url, `mutation($id: ID!) { cancelRun(id: $id) { run { status } } }`, { id }, { token: a.token }); // on the first replica
+      for (let i = 0; i < 50 && !seen.a.includes('CANCELLED'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(seen.a).toContain('CANCELLED');
+      expect(seen.b).toEqual([]);
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await replica.stop();
+    }
+  });
+
   it('lists presets with their default hyperparameters', async () => {
     const res = await gql(t.url, `{ baseModels(task: RECOMMENDATION) { name task defaultHyperparameters } }`, {}, { token: a.token });
     expect(res.data!.baseModels.map((b: { name: string }) => b.name)).toEqual(['mf-small', 'mf-base']);

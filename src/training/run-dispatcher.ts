@@ -42,7 +42,7 @@ export class RunDispatcher {
 
   async start(): Promise<void> {
     this.executor.onEvent((e) => void this.onWorkerEvent(e).catch((err) => this.log.error({ err, runId: e.runId }, 'worker event handling failed')));
-    await this.queue.work((job) => this.dispatch(job));
+    await this.queue.work((job) => this.dispatch(job), (err, job) => this.log.error({ err, runId: job.runId }, 'dispatch failed; retrying'));
     this.reaper = setInterval(() => void this.reap().catch((err) => this.log.warn({ err }, 'reaper failed')), this.settings.heartbeatSeconds * 1000);
     this.reaper.unref();
   }

@@ -51,9 +51,20 @@ export class RunQueue {
     await this.boss.send(this.name, job, { startAfter: delaySeconds, priority });
   }
 
-  async work(handler: (job: DispatchRunJob) => Promise<void>): Promise<void> {
-    this.workerId = await this.boss.work<DispatchRunJob>(this.name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-      await handler(job.data);
+  /**
+   * Serves the queue: up to 20 jobs per fetch, handled one by one. A job whose handling throws
+   * is sent again a little later (a failed batch would otherwise retry jobs that succeeded).
+   */
+  async work(handler: (job: DispatchRunJob) => Promise<void>, onError: (err: unknown, job: DispatchRunJob) => void): Promise<void> {
+    this.workerId = await this.boss.work<DispatchRunJob>(this.name, { batchSize: 20, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      for (const job of jobs) {
+        try {
+          await handler(job.data);
+        } catch (err) {
+          onError(err, job.data);
+          await this.enqueueLater(job.data, 5, 0);
+        }
+      }
     });
   }
 
