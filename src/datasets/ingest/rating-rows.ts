@@ -136,7 +136,9 @@ export class RatingRowPath {
     const out = this.out;
     out.reserve(stop - start + 128);
     const dst = out.buf;
-    let p = put(dst, out.pos, HEAD[split]);
+    const head = HEAD[split];
+    dst.set(head, out.pos); // natively: the longest constant
+    let p = out.pos + head.length;
     p = copy(dst, p, buf, us, ue);
     p = put(dst, p, AFTER_USER);
     p = copy(dst, p, buf, is, ie);

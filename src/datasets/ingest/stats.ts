@@ -209,22 +209,37 @@ export class DistinctCounter {
   }
 }
 
+const HALF_OFFSET = 2048;
+const HALF_SLOTS = 2 * HALF_OFFSET;
+
 /**
  * Rating histogram: exact counts per distinct value while there are at most `maxDistinct`
  * (1000) of them; beyond that, bins are estimated from a reservoir sample. The result lists
  * each distinct value when there are at most `maxBuckets` (20) of them, else 10 equal bins.
  */
 export class RatingHistogram {
+  /** Counts of values outside the half-step table; null once there are more than `maxDistinct` distinct values. */
   private distinct: Map<number, number> | null = new Map();
+  /** Counts of the common values (multiples of 0.5 in −1024…1023.5) by `2 × value + HALF_OFFSET`: no Map per row. */
+  private readonly halves = new Float64Array(HALF_SLOTS);
+  private distinctCount = 0;
   private readonly sample = new Reservoir(10_000, 7);
 
   constructor(private readonly maxDistinct = 1000, private readonly maxBuckets = 20) {}
 
   add(value: number): void {
     this.sample.add(value);
-    if (this.distinct) {
-      this.distinct.set(value, (this.distinct.get(value) ?? 0) + 1);
-      if (this.distinct.size > this.maxDistinct) this.distinct = null;
+    const distinct = this.distinct;
+    if (distinct) {
+      const slot = value * 2 + HALF_OFFSET;
+      if (slot >= 0 && slot < HALF_SLOTS && (slot | 0) === slot) {
+        if (this.halves[slot]++ === 0) this.distinctCount++;
+      } else {
+        const count = distinct.get(value);
+        if (count === undefined) this.distinctCount++;
+        distinct.set(value, (count ?? 0) + 1);
+      }
+      if (this.distinctCount > this.maxDistinct) this.distinct = null;
     }
   }
 
@@ -232,11 +247,21 @@ export class RatingHistogram {
     return this.distinct === null && this.sample.count > this.sample.values().length;
   }
 
+  /** Every distinct value with its count (while counted exactly). */
+  private counts(): Map<number, number> | null {
+    if (!this.distinct) return null;
+    const all = new Map<number, number>();
+    for (let slot = 0; slot < HALF_SLOTS; slot++) if (this.halves[slot]) all.set((slot - HALF_OFFSET) / 2, this.halves[slot]);
+    for (const [value, count] of this.distinct) all.set(value, count);
+    return all;
+  }
+
   result(): Record<string, number> {
     const out: Record<string, number> = {};
     if (this.sample.count === 0) return out;
-    if (this.distinct && this.distinct.size <= this.maxBuckets) {
-      for (const [value, count] of [...this.distinct].sort((a, b) => a[0] - b[0])) out[String(value)] = count;
+    const distinct = this.counts();
+    if (distinct && distinct.size <= this.maxBuckets) {
+      for (const [value, count] of [...distinct].sort((a, b) => a[0] - b[0])) out[String(value)] = count;
       return out;
     }
     const low = this.sample.min;
@@ -245,8 +270,8 @@ export class RatingHistogram {
     const width = (high - low) / bins || 1;
     const counts = new Array<number>(bins).fill(0);
     const bin = (v: number): number => min(bins - 1, floor((v - low) / width));
-    if (this.distinct) {
-      for (const [value, count] of this.distinct) counts[bin(value)] += count;
+    if (distinct) {
+      for (const [value, count] of distinct) counts[bin(value)] += count;
     } else {
       const values = this.sample.values();
       const scale = this.sample.count / values.length;
