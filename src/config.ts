@@ -83,6 +83,22 @@ const schema = z.object({
   K8S_API_URL: z.string().url().optional(),
   /** Kubernetes executor: bearer token for K8S_API_URL. */
   K8S_TOKEN: z.string().optional(),
+  /** Where datasets, checkpoints and model artifacts live: files under DATA_DIR/blobs, or an S3-compatible bucket. */
+  BLOB_STORE: z.enum(['local', 's3']).default('local'),
+  /** S3 blob store: bucket (required when BLOB_STORE=s3). */
+  S3_BUCKET: z.string().min(1).optional(),
+  /** S3 blob store: key prefix inside the bucket (e.g. `tuneforge/`), so deployments can share a bucket. */
+  S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'S3_PREFIX: empty or "/"-separated segments ending in "/"').default(''),
+  /** S3 blob store: region. */
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** S3 blob store: endpoint of an S3-compatible service (MinIO, R2, Ceph…); unset: AWS for S3_REGION. */
+  S3_ENDPOINT: z.string().url().optional(),
+  /** S3 blob store: path-style addressing (`endpoint/bucket/key`), which most non-AWS services need. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  /** S3 blob store: access key; unset: the SDK's default chain (env, profile, IRSA, instance role). */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  /** S3 blob store: secret key, set together with S3_ACCESS_KEY_ID. */
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -105,6 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.JWT_SECRET) {
     throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (parsed.data.BLOB_STORE === 's3' && !parsed.data.S3_BUCKET) {
+    throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when BLOB_STORE=s3');
+  }
+  if (!parsed.data.S3_ACCESS_KEY_ID !== !parsed.data.S3_SECRET_ACCESS_KEY) {
+    throw new ConfigError('Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
   }
   return parsed.data;
 }

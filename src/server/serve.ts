@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { Logger } from 'pino';
 import { resolveJwtSecret } from '../auth/jwt-secret';
 import { Config } from '../config';
 import { databaseReady, OpenDatabase, openDatabase } from '../db/bootstrap';
 import { Database } from '../db/database';
-import { LocalBlobStore } from '../storage/blob-store';
+import { createBlobStore } from '../storage/create-blob-store';
 import { createExecutor } from '../training/executors/create-executor';
 import { RunningServer, startServer } from './app';
 import { createServices, Services } from './services';
@@ -24,7 +23,7 @@ export interface Api {
 export async function serveApi(config: Config, log: Logger): Promise<Api> {
   const database = await openDatabase(config, log);
   try {
-    const blobs = new LocalBlobStore(path.join(config.DATA_DIR, 'blobs'));
+    const blobs = createBlobStore(config);
     const executor = await createExecutor(config, log);
     const services = createServices(new Database(database.dataSource), config, { jwtSecret: resolveJwtSecret(config), blobs, log, databaseUrl: database.url, executor });
     await services.runQueue.start((sql) => database.dataSource.query(sql));

@@ -22,6 +22,15 @@ export interface BlobStore {
 
 const SAFE_KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
+/** The one key rule of every store: `/`-separated segments of `[A-Za-z0-9._-]`, none of them `..`. Throws otherwise. */
+export function assertBlobKey(key: string): string {
+  if (!SAFE_KEY.test(key) || key.split('/').includes('..')) throw new Error(`invalid blob key "${key}"`);
+  return key;
+}
+
+/** A fresh temporary key: `tmp/<ms>-<random>`. */
+export const newTempKey = (): string => `tmp/${Date.now()}-${crypto.randomBytes(8).toString('hex')}`;
+
 /** The default store: files under a directory (DATA_DIR/blobs). Commit is an atomic rename. */
 export class LocalBlobStore implements BlobStore {
   constructor(private readonly root: string) {
@@ -29,12 +38,11 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): string {
-    if (!SAFE_KEY.test(key) || key.split('/').includes('..')) throw new Error(`invalid blob key "${key}"`);
-    return path.join(this.root, key);
+    return path.join(this.root, assertBlobKey(key));
   }
 
   createTemp(): { key: string; stream: Writable } {
-    const key = `tmp/${Date.now()}-${crypto.randomBytes(8).toString('hex')}`;
+    const key = newTempKey();
     return { key, stream: fs.createWriteStream(this.pathOf(key), { flags: 'wx' }) };
   }
 
