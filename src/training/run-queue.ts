@@ -35,6 +35,8 @@ export class RunQueue {
    * of serving one tenant's whole backlog first; within a tenant the order stays FIFO.
    */
   async enqueue(m: EntityManager, job: DispatchRunJob, delaySeconds = 0): Promise<void> {
+    // Launches of one tenant take turns (to the end of their transactions), so each counts the ones before it.
+    await m.query(`SELECT pg_advisory_xact_lock(hashtext('tuneforge:enqueue:' || $1))`, [job.tenantId]);
     const [{ inflight }]: { inflight: number }[] = await m.query(
       `SELECT count(*)::int AS inflight FROM training_runs WHERE tenant_id = $1 AND status IN ('QUEUED', 'PROVISIONING', 'RUNNING') AND id <> $2`,
       [job.tenantId, job.runId],
