@@ -23,6 +23,12 @@ const FORMATS: readonly DatasetFormat[] = ['CSV', 'TSV', 'JSONL'];
 const ENCODINGS = ['utf-8', 'latin1', 'windows-1252'] as const;
 /** A partial line carried between chunks by the byte path; longer ones go to the general path, which bounds them. */
 const MAX_CARRY_BYTES = 256 * 1024;
+/**
+ * Input buffered ahead of the parser before the source is paused: large enough that a socket
+ * keeps flowing while a batch is parsed (pausing and resuming per 64 KB chunk costs syscalls and
+ * idle time), small enough to keep memory flat.
+ */
+const INPUT_BUFFER_BYTES = 1024 * 1024;
 const LF = 10;
 /** A JSONL line may hold a few 1 MB fields plus JSON escaping. */
 const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
@@ -174,7 +180,7 @@ class IngestRun {
       if (!this.sink.write(chunk)) this.sinkFull = true;
     });
     this.processor = new Writable({
-      highWaterMark: 64 * 1024,
+      highWaterMark: INPUT_BUFFER_BYTES,
       write: (chunk: Buffer, _encoding, callback) => this.onDecompressed(chunk, callback),
       final: (callback) => this.onInputEnd(callback),
     });
