@@ -64,8 +64,9 @@ const isNotFound = (err: unknown) =>
  */
 export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
-  private readonly bucket: string;
-  private readonly prefix: string;
+  readonly bucket: string;
+  /** Prepended to every key. */
+  readonly prefix: string;
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly multipartCopyThreshold: number;
