@@ -40,7 +40,7 @@ describe('hyperparameter validation', () => {
   it('merges over defaults', () => {
     const { hp, errors } = validateHyperparameters(module, { epochs: 3 }, 100);
     expect(errors).toEqual([]);
-    expect(hp).toMatchObject({ epochs: 3, architecture: 'bag' });
+    expect(hp).toMatchObject({ epochs: 3, architecture: 'tfidf' });
   });
   it('names the field and the range', () => {
     const { hp, errors } = validateHyperparameters(module, { hiddenSize: 4096, learningRate: 'fast', bogus: 1 }, 100);
