@@ -37,6 +37,8 @@ const AFTER_USER = ascii('","itemId":"');
 const AFTER_ITEM = ascii('","rating":');
 const BEFORE_TIMESTAMP = ascii(',"timestamp":');
 const END = ascii('}\n');
+const RATING_PART_OFFSET = 2048;
+const RATING_PART_SLOTS = 4 * RATING_PART_OFFSET;
 
 export interface RatingLayout {
   delimiter: string;
@@ -53,6 +55,10 @@ export class RatingRowPath {
   private readonly item: number;
   private readonly rating: number;
   private readonly timestamp: number;
+  /** 1 for the bytes the row loop must look at: the delimiter, control bytes (LF ends the loop), quote, backslash. */
+  private readonly special: Uint8Array;
+  /** `","rating":<value>` then `,"timestamp":` (even slots) or nothing (odd), for ratings that are multiples of 0.5 in −1024…1023.5. */
+  private readonly ratingParts: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(RATING_PART_SLOTS).fill(undefined);
   /** End offset of each field of the current row. */
   private readonly ends: Int32Array;
   /** After a row or BLANK: the offset just past the line's LF. */
@@ -77,6 +83,9 @@ export class RatingRowPath {
     this.columns = layout.columns;
     [this.user, this.item, this.rating, this.timestamp] = layout.indexes;
     this.ends = new Int32Array(layout.columns);
+    this.special = new Uint8Array(256);
+    for (let b = 0; b < SPACE; b++) this.special[b] = 1;
+    this.special[QUOTE] = this.special[BACKSLASH] = this.special[this.delim] = 1;
   }
 
   /**
@@ -91,13 +100,13 @@ export class RatingRowPath {
     const last = this.columns - 1;
     let n = 0;
     let i = start;
+    const special = this.special;
     for (let b = buf[i]; b !== LF; b = buf[++i]) {
+      if (special[b] === 0) continue;
       if (b === delim) {
         if (n === last) return GENERAL;
         ends[n++] = i;
-      } else if (b < SPACE || b === QUOTE || b === BACKSLASH) {
-        if (b !== CR || buf[i + 1] !== LF) return GENERAL;
-      }
+      } else if (b !== CR || buf[i + 1] !== LF) return GENERAL;
     }
     this.next = i + 1;
     const stop = i > start && buf[i - 1] === CR ? i - 1 : i;
@@ -142,14 +151,25 @@ export class RatingRowPath {
     p = copy(dst, p, buf, us, ue);
     p = put(dst, p, AFTER_USER);
     p = copy(dst, p, buf, is, ie);
-    p = put(dst, p, AFTER_ITEM);
-    p = ratingCanonical ? copy(dst, p, buf, rs, re) : putNumber(dst, p, rating);
-    if (ts >= 0) {
-      p = put(dst, p, BEFORE_TIMESTAMP);
-      p = timestampCanonical ? copy(dst, p, buf, ts, te) : putNumber(dst, p, timestamp);
+    const slot = (rating * 2 + RATING_PART_OFFSET) * 2 + (ts >= 0 ? 0 : 1);
+    if (slot >= 0 && slot < RATING_PART_SLOTS && (slot | 0) === slot) {
+      const part = this.ratingParts[slot] ?? this.ratingPart(slot, rating, ts >= 0);
+      dst.set(part, p);
+      p += part.length;
+    } else {
+      p = put(dst, p, AFTER_ITEM);
+      p = ratingCanonical ? copy(dst, p, buf, rs, re) : putNumber(dst, p, rating);
+      if (ts >= 0) p = put(dst, p, BEFORE_TIMESTAMP);
     }
+    if (ts >= 0) p = timestampCanonical ? copy(dst, p, buf, ts, te) : putNumber(dst, p, timestamp);
     out.pos = put(dst, p, END);
     return split;
+  }
+
+  private ratingPart(slot: number, rating: number, timestamp: boolean): Uint8Array {
+    const part = ascii(`","rating":${rating}${timestamp ? ',"timestamp":' : ''}`);
+    this.ratingParts[slot] = part;
+    return part;
   }
 
   /**
