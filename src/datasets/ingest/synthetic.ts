@@ -8,6 +8,23 @@ import { mulberry32 } from './stats';
 // Bound once: under Jest's vm context every global lookup is slow.
 const { floor } = Math;
 
+const HEADER = 'userId,movieId,rating,timestamp\n';
+/** A row is at most four 16-digit numbers and its separators. */
+const ROW_MAX_BYTES = 80;
+const COMMA = 44;
+const DOT = 46;
+const FIVE = 53;
+const LF = 10;
+
+/** Writes the decimal digits of a non-negative safe integer at `pos`; returns the end. */
+function writeInt(buf: Buffer, pos: number, value: number): number {
+  let digits = 1;
+  for (let v = value; v >= 10; v = floor(v / 10)) digits++;
+  const end = pos + digits;
+  for (let v = value, i = end - 1; i >= pos; i--, v = floor(v / 10)) buf[i] = 48 + (v % 10);
+  return end;
+}
+
 export interface SyntheticRatingsOptions {
   /** Stop after the first row that reaches this many bytes. */
   bytes: number;
@@ -31,20 +48,31 @@ export function syntheticRatings(opts: SyntheticRatingsOptions): Readable & { ro
   const stream = new Readable({
     read() {
       if (produced >= opts.bytes) return void this.push(null);
-      let chunk = '';
+      // Rows are written as bytes (ASCII digits) into one Buffer per chunk: the generator must
+      // not be slower than the ingest it feeds.
+      const chunk = Buffer.allocUnsafe(chunkBytes + ROW_MAX_BYTES + HEADER.length);
+      let pos = 0;
       if (!headerDone) {
-        chunk = 'userId,movieId,rating,timestamp\n';
+        pos = chunk.write(HEADER, 0, 'latin1');
         headerDone = true;
       }
-      while (chunk.length < chunkBytes && produced + chunk.length < opts.bytes) {
+      while (pos < chunkBytes && produced + pos < opts.bytes) {
         const user = 1 + floor(random() * users);
         const item = 1 + floor(random() * items);
-        const rating = (1 + floor(random() * 10)) / 2;
-        chunk += `${user},${item},${rating},${1_500_000_000 + rows}\n`;
+        const halves = 1 + floor(random() * 10); // rating = halves / 2
+        pos = writeInt(chunk, pos, user);
+        chunk[pos++] = COMMA;
+        pos = writeInt(chunk, pos, item);
+        chunk[pos++] = COMMA;
+        pos = writeInt(chunk, pos, halves >> 1);
+        if (halves & 1) { chunk[pos++] = DOT; chunk[pos++] = FIVE; }
+        chunk[pos++] = COMMA;
+        pos = writeInt(chunk, pos, 1_500_000_000 + rows);
+        chunk[pos++] = LF;
         rows++;
       }
-      produced += chunk.length;
-      this.push(chunk);
+      produced += pos;
+      this.push(chunk.subarray(0, pos));
     },
   });
   return Object.assign(stream, { rows: () => rows });
