@@ -86,6 +86,8 @@ describe('docs/api.md', () => {
     const runNode = (await run('Run', { id: launched.run.id }, token)).run;
     expect(runNode).toMatchObject({ modelName: 'ml100k-rec', attempt: 1 });
     expect(Array.isArray((await run('Runs', {}, token)).runs.edges)).toBe(true);
+    const compared = (await run('CompareRuns', { ids: [launched.run.id] }, token)).compareRuns;
+    expect(compared[0].run.id).toBe(launched.run.id);
     const ws = createClient({ url: t.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });
     const updates: string[] = [];
     used.add('RunUpdated');

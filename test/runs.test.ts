@@ -200,6 +200,15 @@ withData('training end to end with the local executor', () => {
     // One GPU, attempts never overlap: GPU-seconds cannot exceed the wall time the run existed.
     expect(run.gpuSeconds).toBeGreaterThan(0);
     expect(run.gpuSeconds).toBeLessThanOrEqual(wallSeconds);
+
+    // Side by side: the same test RMSE, each below its baseline; the best checkpoint by validation RMSE exists.
+    const compared = (await gql(t.url, `query($ids: [ID!]!) { compareRuns(ids: $ids, metric: "rmse") { run { id } test baseline bestValidation rank } }`, { ids: [reference.id, id] }, { token: a.token })).data!.compareRuns;
+    expect(compared.map((c: { test: number }) => c.test)).toEqual([reference.evaluation.metrics.rmse, run.evaluation.metrics.rmse]);
+    for (const c of compared) expect(c.test).toBeLessThan(c.baseline);
+    expect(compared.map((c: { rank: number }) => c.rank).sort()).toEqual([1, 2]);
+    const best = (await gql(t.url, `query($id: ID!) { run(id: $id) { bestCheckpoint(metric: "rmse") { name epoch } } }`, { id }, { token: a.token })).data!.run.bestCheckpoint;
+    expect(best.epoch).toBeGreaterThanOrEqual(1);
+    expect(best.name).toMatch(/^checkpoints\/epoch-/);
   }, 240_000);
 
   it('cancels a running run: the worker stops and GPU time stops counting', async () => {

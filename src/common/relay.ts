@@ -55,7 +55,7 @@ const encodeCursor = (createdAt: Date, id: string) => Buffer.from(JSON.stringify
 function decodeCursor(cursor: string): [string, string] {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && !Number.isNaN(Date.parse(value[0]))) {
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && !Number.isNaN(Date.parse(value[0])) && /^[0-9a-f-]{36}$/i.test(value[1])) {
       return [value[0], value[1]];
     }
   } catch {
@@ -98,5 +98,22 @@ export async function paginate<E extends ObjectLiteral & { id: string; createdAt
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
+  };
+}
+
+/** The keyset position after `args.after` ([createdAt, id]), or nulls for the first page; for raw SQL pages. */
+export function cursorAfter(args: PageArgs): [string | null, string | null] {
+  checkPageSize(args.first);
+  return args.after ? decodeCursor(args.after) : [null, null];
+}
+
+/** A page from rows fetched in (created_at, id) order with LIMIT first + 1. */
+export function pageOf<R extends { id: string; createdAt: Date }, T>(rows: R[], args: PageArgs, present: (row: R) => T): Page<T> {
+  const hasNextPage = rows.length > args.first;
+  const edges = rows.slice(0, args.first).map((row) => ({ node: present(row), cursor: encodeCursor(row.createdAt, row.id) }));
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: { hasNextPage, hasPreviousPage: Boolean(args.after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
   };
 }

@@ -9,7 +9,17 @@ export interface TenantScope {
 /** The NOLOGIN role that row-level security applies to (created by the first migration). */
 export const APP_ROLE = 'tuneforge_app';
 
-const SCOPE_SQL = `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * BEGIN and the scope settings in one round trip (a simple-protocol query cannot carry
+ * parameters, so the ids are checked to be UUIDs before they are inlined).
+ */
+function beginScopedSql(scope: TenantScope): string {
+  const user = scope.userId ?? '';
+  if (!UUID.test(scope.tenantId) || (user && !UUID.test(user))) throw new Error('tenant scope ids must be UUIDs');
+  return `BEGIN; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${scope.tenantId}', true), set_config('app.user_id', '${user}', true)`;
+}
 
 /**
  * A transaction opened lazily, bound to one tenant: the first `manager()` call begins it,
@@ -32,8 +42,9 @@ export class TenantTransaction {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.connect();
-      await runner.startTransaction();
-      await runner.query(SCOPE_SQL, [this.scope.tenantId, this.scope.userId ?? '']);
+      await runner.query(beginScopedSql(this.scope));
+      // Tell TypeORM the transaction it did not start is open, so commit/rollback and nested saves behave.
+      Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
       return runner;
     } catch (err) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

@@ -6,7 +6,7 @@ import { randomToken, sha256 } from '../auth/secrets';
 import { User } from '../auth/user.entity';
 import { AppError, notFound, Problems } from '../common/errors';
 import { idOf } from '../common/global-id';
-import { Page, PageArgs, paginate } from '../common/relay';
+import { cursorAfter, Page, PageArgs, pageOf, paginate } from '../common/relay';
 import { Database } from '../db/database';
 import { Invitation } from './invitation.entity';
 import { Membership, Role } from './membership.entity';
@@ -150,10 +150,28 @@ export class TenancyService {
     }
   }
 
-  /** A page of members, each with its user joined in (the member list always shows who). */
-  listMembers<T>(m: EntityManager, tenantId: string, args: PageArgs, present: (x: Membership & { user: User }) => T): Promise<Page<T>> {
-    const qb = m.createQueryBuilder(Membership, 'ms').innerJoinAndMapOne('ms.user', User, 'u', 'u.id = ms.user_id').where('ms.tenant_id = :t', { t: tenantId });
-    return paginate(qb, args, (row) => present(row as Membership & { user: User }));
+  /**
+   * A page of members, each with its user joined in (the member list always shows who). Raw SQL:
+   * this is the API's hottest list, and entity hydration cost more than the query.
+   */
+  async listMembers<T>(m: EntityManager, tenantId: string, args: PageArgs, present: (x: Membership & { user: User }) => T): Promise<Page<T>> {
+    const [afterAt, afterId] = cursorAfter(args);
+    const rows: { id: string; tenant_id: string; user_id: string; role: Role; created_at: Date; email: string; user_created_at: Date }[] = await m.query(
+      `SELECT ms.id, ms.tenant_id, ms.user_id, ms.role, ms.created_at, u.email, u.created_at AS user_created_at
+         FROM memberships ms JOIN users u ON u.id = ms.user_id
+        WHERE ms.tenant_id = $1 AND ($2::timestamptz IS NULL OR (ms.created_at, ms.id) > ($2::timestamptz, $3::uuid))
+        ORDER BY ms.created_at, ms.id LIMIT $4`,
+      [tenantId, afterAt, afterId, args.first + 1],
+    );
+    const members = rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      userId: r.user_id,
+      role: r.role,
+      createdAt: r.created_at,
+      user: { id: r.user_id, email: r.email, createdAt: r.user_created_at } as User,
+    }));
+    return pageOf(members, args, present);
   }
 
   listInvitations<T>(m: EntityManager, tenantId: string, args: PageArgs, present: (x: Invitation) => T): Promise<Page<T>> {

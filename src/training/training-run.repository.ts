@@ -184,3 +184,24 @@ export async function upsertCheckpoint(m: EntityManager, run: Pick<TrainingRun, 
     [run.tenantId, run.id, run.attempt, name, blobKey, bytes],
   );
 }
+
+/** Metrics where smaller is better; every other metric is better larger. */
+export const LOWER_IS_BETTER = new Set(['loss', 'rmse', 'mae', 'perplexity']);
+
+export async function bestValidationValues(m: EntityManager, runIds: string[], metric: string): Promise<Map<string, number>> {
+  const agg = LOWER_IS_BETTER.has(metric) ? 'min' : 'max';
+  const rows: { run_id: string; v: number }[] = await m.query(
+    `SELECT run_id, ${agg}(value)::float8 AS v FROM run_metrics WHERE run_id = ANY($1) AND name = $2 AND split = 'validation' GROUP BY run_id`,
+    [runIds, metric],
+  );
+  return new Map(rows.map((r) => [r.run_id, Number(r.v)]));
+}
+
+/** Validation value of `metric` at the end of each epoch (the last point logged in that epoch). */
+export async function validationByEpoch(m: EntityManager, runId: string, metric: string): Promise<Map<number, number>> {
+  const rows: { epoch: number; value: number }[] = await m.query(
+    `SELECT DISTINCT ON (epoch) epoch, value FROM run_metrics WHERE run_id = $1 AND name = $2 AND split = 'validation' ORDER BY epoch, step DESC, id DESC`,
+    [runId, metric],
+  );
+  return new Map(rows.map((r) => [r.epoch, Number(r.value)]));
+}

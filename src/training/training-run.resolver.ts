@@ -12,7 +12,7 @@ import { Context, principalOf, tenantManager } from '../server/context';
 import { BASE_MODELS } from './base-models';
 import { downsample } from './downsample';
 import { TrainingRun } from './training-run.entity';
-import { announcedCheckpoints, gpuSecondsByRun, listEvents, metricSeries } from './training-run.repository';
+import { announcedCheckpoints, bestValidationValues, gpuSecondsByRun, listEvents, LOWER_IS_BETTER, metricSeries, validationByEpoch } from './training-run.repository';
 import {
   BaseModel,
   LaunchRunInput,
@@ -22,6 +22,7 @@ import {
   ModelVersionNode,
   presentRun,
   RunCheckpoint,
+  RunComparison,
   RunEventPage,
   RunFilterInput,
   RunPayload,
@@ -138,6 +139,42 @@ export class TrainingRunResolver {
   @FieldResolver(() => [RunCheckpoint])
   async checkpoints(@Root() run: TrainingRunNode, @Ctx() ctx: Context): Promise<RunCheckpoint[]> {
     return announcedCheckpoints(await tenantManager(ctx), run.rowId);
+  }
+
+  @FieldResolver(() => RunCheckpoint, { nullable: true, description: 'The checkpoint whose epoch had the best validation value of `metric` (lower is better for loss, rmse, mae).' })
+  async bestCheckpoint(@Root() run: TrainingRunNode, @Arg('metric') metric: string, @Ctx() ctx: Context): Promise<RunCheckpoint | null> {
+    const m = await tenantManager(ctx);
+    const [checkpoints, byEpoch] = await Promise.all([announcedCheckpoints(m, run.rowId), validationByEpoch(m, run.rowId, metric)]);
+    const lower = LOWER_IS_BETTER.has(metric);
+    let best: RunCheckpoint | null = null;
+    let bestValue = 0;
+    for (const c of checkpoints) {
+      // A checkpoint after `epoch` full epochs holds the weights validated at the end of epoch index epoch - 1.
+      const value = c.epoch === null ? undefined : byEpoch.get(c.epoch - 1);
+      if (value === undefined) continue;
+      if (!best || (lower ? value < bestValue : value > bestValue)) [best, bestValue] = [c, value];
+    }
+    return best;
+  }
+
+  @Authorized('runs:read')
+  @Query(() => [RunComparison], { description: 'Runs side by side on one metric: test value, baseline, best validation value, rank.' })
+  async compareRuns(@Arg('ids', () => [ID]) ids: string[], @Arg('metric') metric: string, @Ctx() ctx: Context): Promise<RunComparison[]> {
+    if (ids.length < 1 || ids.length > 20) throw new AppError('BAD_USER_INPUT', 'ids must list 1 to 20 runs', { field: 'ids' });
+    const m = await tenantManager(ctx);
+    const runs = await Promise.all(ids.map((id) => ctx.services.runs.getRun(m, id)));
+    const best = await bestValidationValues(m, runs.map((r) => r.id), metric);
+    const lower = LOWER_IS_BETTER.has(metric);
+    const rows = runs.map((r) => ({
+      run: presentRun(r),
+      test: r.evaluation?.metrics[metric] ?? null,
+      baseline: r.evaluation?.baseline[metric] ?? null,
+      bestValidation: best.get(r.id) ?? null,
+      rank: null as number | null,
+    }));
+    const ranked = rows.filter((r) => r.test !== null).sort((x, y) => (lower ? x.test! - y.test! : y.test! - x.test!));
+    ranked.forEach((r, i) => (r.rank = i + 1));
+    return rows;
   }
 
   @Authorized('runs:read')

@@ -176,3 +176,13 @@ export class MetricsArgs {
   @Field(() => String, { nullable: true }) split?: string;
   @Field(() => Int, { defaultValue: 500, description: 'Longer series are downsampled, keeping each bucket\'s min and max.' }) maxPoints!: number;
 }
+
+@ObjectType({ description: 'One run in a comparison: its test metric beside the baseline, and its best validation value.' })
+export class RunComparison {
+  @Field(() => TrainingRunNode) run!: TrainingRunNode;
+  @Field(() => Float, { nullable: true, description: 'The metric on the test split (null until the run succeeds).' }) test!: number | null;
+  @Field(() => Float, { nullable: true, description: 'The baseline\'s value of the metric on the same rows.' }) baseline!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Best value logged on the validation split during training.' }) bestValidation!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Rank by `test` (1 = best; lower is better for loss, rmse, mae).' }) rank!: number | null;
+}
+
