@@ -147,6 +147,18 @@ describe('bad uploads fail clearly and lose nothing', () => {
     expect(wrongToken.status).toBe(404);
   });
 
+  it('refuses an expired upload URL with 410 and keeps the dataset waiting for nothing', async () => {
+    const { upload: u, dataset } = await createUpload(a, { name: 'late', task: 'CLASSIFICATION', format: 'CSV' });
+    const db = new Client({ connectionString: process.env.TUNEFORGE_TEST_DATABASE_URL });
+    await db.connect();
+    await db.query(`UPDATE dataset_uploads SET expires_at = now() - interval '1 second' WHERE id = $1`, [u.id]);
+    await db.end();
+    const res = await put(u.url, 'text,label\nhello,x\n');
+    expect(res.status).toBe(410);
+    expect(res.body.errors[0]).toMatchObject({ message: 'this upload URL has expired: create a new upload', extensions: { code: 'UPLOAD_EXPIRED' } });
+    expect((await fetchDataset(a, dataset.id)).status).toBe('UPLOADING');
+  });
+
   it('marks the dataset FAILED when the client disconnects half way, and the server carries on', async () => {
     const { upload: u, dataset } = await createUpload(a, { name: 'cut', task: 'CLASSIFICATION', format: 'CSV' });
     await new Promise<void>((resolve) => {
