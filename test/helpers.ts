@@ -33,7 +33,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_RESTORE_RATE: '1000000',
     // Test servers share one database and so one run queue: only the tests about training dispatch.
     DISPATCHER_ENABLED: 'false',
-    RUN_QUEUE: `test-${crypto.randomUUID().slice(0, 8)}`,
+    // A dispatching server gets a queue of its own; the others only enqueue, into one shared queue.
+    RUN_QUEUE: env.DISPATCHER_ENABLED === 'true' ? `test-${crypto.randomUUID().slice(0, 8)}` : 'test-not-dispatched',
     ...env,
   });
   const api = await serveApi(config, pino({ level: 'silent' }));

@@ -22,10 +22,12 @@ export interface Api {
  */
 export async function serveApi(config: Config, log: Logger): Promise<Api> {
   const database = await openDatabase(config, log);
+  let started: Services | null = null;
   try {
     const blobs = createBlobStore(config);
     const executor = await createExecutor(config, log);
     const services = createServices(new Database(database.dataSource), config, { jwtSecret: resolveJwtSecret(config), blobs, log, databaseUrl: database.url, executor });
+    started = services;
     await services.runQueue.start((sql) => database.dataSource.query(sql));
     await services.notifier.start();
     const server = await startServer(config, services, log, { ready: () => databaseReady(database.dataSource) });
@@ -53,6 +55,9 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
         })()),
     };
   } catch (err) {
+    // A failed start leaves nothing running: queue connections, LISTEN connection, pool.
+    await started?.runQueue.stop().catch(() => undefined);
+    await started?.notifier.stop().catch(() => undefined);
     await database.close();
     throw err;
   }

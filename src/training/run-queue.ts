@@ -1,6 +1,18 @@
 import PgBoss from 'pg-boss';
 import { EntityManager } from 'typeorm';
 
+async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001' && code !== '23505')) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 250 * i));
+    }
+  }
+}
+
 /** Payload of a dispatch job: carries its tenant, safe to run twice (the dispatcher re-checks the run). */
 export interface DispatchRunJob {
   tenantId: string;
@@ -23,9 +35,11 @@ export class RunQueue {
   /** Creates the pg-boss schema/queue and lets the RLS-bound role insert jobs inside tenant transactions. */
   async start(grant: (sql: string) => Promise<unknown>): Promise<void> {
     await this.boss.start();
-    await this.boss.createQueue(this.name, { name: this.name, retryLimit: 5, retryDelay: 5, retryBackoff: true });
-    await grant(`GRANT USAGE ON SCHEMA pgboss TO tuneforge_app`);
-    await grant(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA pgboss TO tuneforge_app`);
+    // Replicas starting together create the queue (DDL on pg-boss's partitioned job table) at once,
+    // which Postgres may answer with a deadlock: that is safe to retry.
+    await retryOnDeadlock(() => this.boss.createQueue(this.name, { name: this.name, retryLimit: 5, retryDelay: 5, retryBackoff: true }));
+    await retryOnDeadlock(() => grant(`GRANT USAGE ON SCHEMA pgboss TO tuneforge_app`));
+    await retryOnDeadlock(() => grant(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA pgboss TO tuneforge_app`));
   }
 
   /**
