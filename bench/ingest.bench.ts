@@ -43,7 +43,13 @@ function peakRssMb(pid: number): number {
 }
 
 async function gql(url: string, query: string, variables: object, token?: string) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) });
+  const init = { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) };
+  // Generating a file blocks this process for longer than the server's keep-alive timeout, so the
+  // pooled connection may have been closed meanwhile ("other side closed"): retry once on a fresh one.
+  const res = await fetch(url, init).catch((err: Error & { cause?: { code?: string } }) => {
+    if (err.cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  });
   return (await res.json()) as { data: Record<string, any> };
 }
 
