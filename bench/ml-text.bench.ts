@@ -43,7 +43,7 @@ export const translationBench: TaskBench = {
       return [];
     }
     const hp = quick
-      ? { ...TRANSLATION_BENCH_HP, epochs: 1, batchSize: 32, sourceVocabSize: 2000, targetVocabSize: 2000, embeddingSize: 64, hiddenSize: 64 }
+      ? { ...TRANSLATION_BENCH_HP, epochs: 1, batchSize: 32, warmupSteps: 20, learningRate: 0.005, sourceVocabSize: 2000, targetVocabSize: 2000, embeddingSize: 64, hiddenSize: 64 }
       : TRANSLATION_BENCH_HP;
     const r = await train({ task: 'translation', hyperparameters: hp }, { train: trainRows, validation, test }, { onLog: log });
     // Copy-source scored like the model: lower-cased, normalised.
