@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { NextFunction, Request, Response } from 'express';
@@ -125,7 +126,12 @@ export async function startServer(config: Config, services: Services, log: Logge
     // main.ts owns signal handling and shuts everything down in order; Apollo's own handler would
     // stop the server behind our back and re-raise the signal.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestPlugin(schema, metrics, { maxCost: config.MAX_QUERY_COST, maxDepth: config.MAX_QUERY_DEPTH })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // We set no cache hints; Apollo's default cache-control plugin would wrap every field resolver for nothing.
+      ApolloServerPluginCacheControlDisabled(),
+      requestPlugin(schema, metrics, { maxCost: config.MAX_QUERY_COST, maxDepth: config.MAX_QUERY_DEPTH }),
+    ],
   });
   await apollo.start();
 
