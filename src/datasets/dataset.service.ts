@@ -240,12 +240,6 @@ export class DatasetService {
     return dataset;
   }
 
-  /** The canonical rows of a READY dataset, as a stream of JSONL. */
-  readRows(dataset: Dataset): Promise<Readable> {
-    if (dataset.status !== 'READY' || !dataset.blobKey) throw notFound('Dataset');
-    return this.blobs.read(dataset.blobKey);
-  }
-
   /**
    * Housekeeping, safe on every replica at once: datasets whose upload URL expired unused become
    * FAILED, and temporary blobs left by crashes are deleted.

@@ -25,8 +25,6 @@ export interface DispatchRunJob {
  * transaction, so a run and its job are created together or not at all.
  */
 export class RunQueue {
-  private workerId: string | null = null;
-
   constructor(private readonly boss: PgBoss, private readonly name: string, onError: (err: Error) => void) {
     // pg-boss emits connection errors (e.g. Postgres restarting); unheard, they would crash the process.
     boss.on('error', onError);
@@ -72,7 +70,7 @@ export class RunQueue {
    * is sent again a little later (a failed batch would otherwise retry jobs that succeeded).
    */
   async work(handler: (job: DispatchRunJob) => Promise<void>, onError: (err: unknown, job: DispatchRunJob) => void): Promise<void> {
-    this.workerId = await this.boss.work<DispatchRunJob>(this.name, { batchSize: 20, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+    await this.boss.work<DispatchRunJob>(this.name, { batchSize: 20, pollingIntervalSeconds: 0.5 }, async (jobs) => {
       for (const job of jobs) {
         try {
           await handler(job.data);
@@ -82,11 +80,6 @@ export class RunQueue {
         }
       }
     });
-  }
-
-  /** Wakes this process's worker at once (a launch on this replica need not wait for the next poll). */
-  poke(): void {
-    if (this.workerId) this.boss.notifyWorker(this.workerId);
   }
 
   async stop(): Promise<void> {
