@@ -140,6 +140,26 @@ export async function startServer(config: Config, services: Services, log: Logge
     return given && /^[\w.-]{1,100}$/.test(given) ? given : crypto.randomUUID();
   };
 
+  /** One context per operation, for HTTP and websockets alike: the principal's lazy tenant transaction, loaders, logger. */
+  const buildContext = (
+    requestId: string,
+    principal: Principal | null,
+    transport: { publicUrl: string; clientKey: string; onTransaction: (tx: TenantTransaction) => void },
+  ): Context => {
+    const tx = principal ? new TenantTransaction(services.db.dataSource, { tenantId: principal.tenantId, userId: principal.userId }) : null;
+    if (tx) transport.onTransaction(tx);
+    return {
+      requestId,
+      principal,
+      tx,
+      services,
+      loaders: createLoaders(() => (tx ? tx.manager() : Promise.reject(new AppError('UNAUTHENTICATED', 'sign in first')))),
+      log: log.child({ requestId, tenantId: principal?.tenantId, userId: principal?.userId, apiKeyId: principal?.apiKeyId }),
+      publicUrl: transport.publicUrl,
+      clientKey: transport.clientKey,
+    };
+  };
+
   const authenticate = (req: AuthedRequest, res: Response, next: NextFunction) => {
     if (!req.headers.authorization) return next();
     passport.authenticate('bearer', { session: false }, (err: unknown, principal: Principal | false) => {
@@ -162,19 +182,11 @@ export async function startServer(config: Config, services: Services, log: Logge
           const code = r.authError.code;
           throw new GraphQLError(r.authError.message, { extensions: { code, requestId, http: { status: REQUEST_STATUS[code] ?? 401 } } });
         }
-        const principal = r.principal ?? null;
-        const tx = principal ? new TenantTransaction(services.db.dataSource, { tenantId: principal.tenantId, userId: principal.userId }) : null;
-        if (tx) res.once('close', () => void tx.finish(false));
-        return {
-          requestId,
-          principal,
-          tx,
-          services,
-          loaders: createLoaders(() => (tx ? tx.manager() : Promise.reject(new AppError('UNAUTHENTICATED', 'sign in first')))),
-          log: log.child({ requestId, tenantId: principal?.tenantId, userId: principal?.userId, apiKeyId: principal?.apiKeyId }),
+        return buildContext(requestId, r.principal ?? null, {
           publicUrl: config.PUBLIC_URL ?? `${r.protocol}://${r.get('host')}`,
           clientKey: r.ip ?? 'unknown',
-        };
+          onTransaction: (tx) => res.once('close', () => void tx.finish(false)),
+        });
       },
     }),
   );
@@ -201,19 +213,11 @@ export async function startServer(config: Config, services: Services, log: Logge
         const bearer = typeof auth === 'string' ? auth.replace(/^Bearer\s+/i, '') : null;
         const tenant = ctx.connectionParams?.['x-tenant-id'];
         const principal = bearer ? await services.auth.authenticate(bearer, typeof tenant === 'string' ? tenant : undefined) : null;
-        const tx = principal ? new TenantTransaction(services.db.dataSource, { tenantId: principal.tenantId, userId: principal.userId }) : null;
-        if (tx) subscriptions.set(id, tx);
-        const requestId = crypto.randomUUID();
-        return {
-          requestId,
-          principal,
-          tx,
-          services,
-          loaders: createLoaders(() => (tx ? tx.manager() : Promise.reject(new AppError('UNAUTHENTICATED', 'sign in first')))),
-          log: log.child({ requestId, tenantId: principal?.tenantId, transport: 'ws' }),
+        return buildContext(crypto.randomUUID(), principal, {
           publicUrl: config.PUBLIC_URL ?? '',
           clientKey: 'ws',
-        };
+          onTransaction: (tx) => subscriptions.set(id, tx),
+        });
       },
       onComplete: async (_ctx, id) => {
         await subscriptions.get(id)?.finish(true);
