@@ -10,7 +10,8 @@ import { Client } from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/bootstrap';
-import { freePort, startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { freePort } from '../src/db/embedded-postgres';
+import { benchDatabase } from './bench-database';
 
 // autocannon ships no types; this is the slice of its result we read.
 interface CannonResult {
@@ -34,31 +35,6 @@ const DIST = path.resolve(__dirname, '..');
 const MEMBERS_QUERY = `{ viewer { tenant { members(first: 50) { edges { node { user { email } role } } } } } }`;
 const NODE_QUERY = `query($id: ID!) { node(id: $id) { id ... on Membership { role user { email } } } }`;
 
-async function database(): Promise<{ url: string; cleanup: () => Promise<void> }> {
-  if (process.env.DATABASE_URL) {
-    const admin = new URL(process.env.DATABASE_URL);
-    const name = `tuneforge_bench_${Date.now()}`;
-    const c = new Client({ connectionString: admin.toString() });
-    await c.connect();
-    await c.query(`CREATE DATABASE ${name}`);
-    await c.end();
-    const url = new URL(admin.toString());
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      cleanup: async () => {
-        const d = new Client({ connectionString: admin.toString() });
-        await d.connect();
-        await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await d.end();
-      },
-    };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-bench-'));
-  fs.chmodSync(dir, 0o755);
-  const pg = await startEmbeddedPostgres(path.join(dir, 'pg'), 'bench');
-  return { url: pg.url, cleanup: async () => { await pg.stop(); fs.rmSync(dir, { recursive: true, force: true }); } };
-}
 
 function start(script: string, args: string[], env: Record<string, string>, readyUrl: string | null): Promise<ChildProcess> {
   const child = fork(script, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -94,7 +70,7 @@ async function measure(url: string, token: string, query: string, variables: obj
 }
 
 async function main() {
-  const db = await database();
+  const db = await benchDatabase('tuneforge_bench');
   const children: ChildProcess[] = [];
   try {
     const migrated = await openDatabase(loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }), { migrate: true });

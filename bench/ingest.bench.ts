@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
-import { freePort, startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { freePort } from '../src/db/embedded-postgres';
+import { BenchDatabase, benchDatabase } from './bench-database';
 
 const quick = process.argv.includes('--quick');
 const sizesArg = process.argv.indexOf('--sizes');
@@ -67,24 +67,10 @@ function putFile(url: string, file: string): Promise<{ status: number; body: str
 
 async function main() {
   let server: ChildProcess | null = null;
-  let stopDb: (() => Promise<void>) | null = null;
+  let db: BenchDatabase | null = null;
   try {
-    let dbUrl = process.env.DATABASE_URL;
-    let dropName: string | null = null;
-    if (dbUrl) {
-      dropName = `tuneforge_ingest_${Date.now()}`;
-      const c = new Client({ connectionString: dbUrl });
-      await c.connect();
-      await c.query(`CREATE DATABASE ${dropName}`);
-      await c.end();
-      const u = new URL(dbUrl);
-      u.pathname = `/${dropName}`;
-      dbUrl = u.toString();
-    } else {
-      const pg = await startEmbeddedPostgres(path.join(WORK, 'pg'), 'bench');
-      dbUrl = pg.url;
-      stopDb = pg.stop;
-    }
+    db = await benchDatabase('tuneforge_ingest');
+    const dbUrl = db.url;
     const port = await freePort();
     server = spawn(process.execPath, [MAIN, 'serve'], {
       env: { ...process.env, DATABASE_URL: dbUrl, MIGRATE_ON_START: 'true', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(WORK, 'data'), LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789', DATASET_MAX_FILE_BYTES: String(64 * 1024 ** 3), DATASET_MAX_TOTAL_BYTES: String(256 * 1024 ** 3) },
@@ -119,18 +105,10 @@ async function main() {
     console.log('| file | ingest through PUT | cat > /dev/null | cp (same disk) | ingest / copy | server peak RSS |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
-    if (dropName && process.env.DATABASE_URL) {
-      server.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 1500));
-      const c = new Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${dropName} WITH (FORCE)`);
-      await c.end();
-    }
   } finally {
     server?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
-    if (stopDb) await stopDb();
+    await db?.cleanup();
     fs.rmSync(WORK, { recursive: true, force: true });
   }
 }

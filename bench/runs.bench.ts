@@ -14,10 +14,9 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import pino from 'pino';
 import WebSocket from 'ws';
-import { Client } from 'pg';
 import { loadConfig } from '../src/config';
 import { Database } from '../src/db/database';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { benchDatabase } from './bench-database';
 import { train } from '../src/ml/train';
 import { Api, serveApi } from '../src/server/serve';
 import { readDataset } from '../src/trainer/dataset-rows';
@@ -70,29 +69,8 @@ async function main() {
   if (!DATASETS) throw new Error('bench:runs needs ../shared/datasets (or TUNEFORGE_DATASETS)');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-runs-bench-'));
   fs.chmodSync(work, 0o755);
-  let dbUrl = process.env.DATABASE_URL;
-  let cleanup: () => Promise<void>;
-  if (dbUrl) {
-    const name = `tuneforge_runs_${Date.now()}`;
-    const admin = dbUrl;
-    const c = new Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`CREATE DATABASE ${name}`);
-    await c.end();
-    const u = new URL(admin);
-    u.pathname = `/${name}`;
-    dbUrl = u.toString();
-    cleanup = async () => {
-      const d = new Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    };
-  } else {
-    const pg = await startEmbeddedPostgres(path.join(work, 'pg'), 'bench');
-    dbUrl = pg.url;
-    cleanup = pg.stop;
-  }
+  const db = await benchDatabase('tuneforge_runs');
+  const dbUrl = db.url;
   const log = pino({ level: 'warn' });
   let api: Api | null = null;
   try {
@@ -196,7 +174,7 @@ async function main() {
     console.log(`| fairness of the first ${total / 10} admissions (runs per tenant; Jain index) | ${share.join(' / ')} ; ${jain.toFixed(3)} |`);
   } finally {
     await api?.stop().catch(() => undefined);
-    await cleanup();
+    await db.cleanup();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
