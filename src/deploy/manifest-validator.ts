@@ -1,0 +1,1 @@
+export async function validateOverlay(dir: string): Promise<{ objects: number; errors: string[] }> { return { objects: 0, errors: [dir] }; }
