@@ -109,6 +109,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/** Every environment variable the configuration reads (deployment manifests and docs are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export class ConfigError extends Error {}
 
 /** Parses an environment (default: process.env) into a typed config, or throws ConfigError naming each bad variable. */
