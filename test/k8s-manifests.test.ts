@@ -324,4 +324,11 @@ describe('k8s/ invariants', () => {
     if (overlay === 'dev') needs.push(...pod.containers[0].envFrom!.filter((e) => e.secretRef).map((e) => `Secret/${e.secretRef!.name}`), 'StatefulSet/postgres', 'Service/postgres');
     for (const n of needs) expect({ n, pre: names.has(n) }).toEqual({ n, pre: true });
   });
+
+  it('docs/deploy.md documents every configuration variable', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/deploy.md'), 'utf8');
+    const rows = new Set([...doc.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    expect(CONFIG_VARIABLES.filter((v) => !rows.has(v))).toEqual([]);
+    expect([...rows].filter((v) => !CONFIG_VARIABLES.includes(v))).toEqual([]);
+  });
 });
