@@ -26,6 +26,8 @@ export interface Context {
   publicUrl: string;
   /** Client key for anonymous rate limiting (the remote address). */
   clientKey: string;
+  /** Entries resolvers add to the response's `extensions` (e.g. the inference rate limit). */
+  extensions: Record<string, unknown>;
 }
 
 function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {

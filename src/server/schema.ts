@@ -9,6 +9,8 @@ import { authChecker } from './auth-checker';
 import { NodeResolver } from './node.resolver';
 import { DatasetResolver } from '../datasets/dataset.resolver';
 import { TrainingRunResolver } from '../training/training-run.resolver';
+import { ModelResolver, ModelVersionResolver } from '../models/model.resolver';
+import { InferenceResolver } from '../inference/inference.resolver';
 import { createPubSub } from '@graphql-yoga/subscription';
 
 /** Every resolver class of the API. A feature adds its resolvers here. */
@@ -23,6 +25,9 @@ export const resolvers: NonEmptyArray<Function> = [
   MembershipResolver,
   DatasetResolver,
   TrainingRunResolver,
+  ModelResolver,
+  ModelVersionResolver,
+  InferenceResolver,
 ];
 
 /** Builds the executable schema (code-first, type-graphql). */
