@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { presentVersion } from '../models/model.types';
 import { ModelRefInput } from '../models/model.types';
-import { Context, principalOf, tenantManager } from '../server/context';
+import { Context, principalOf, requestTransaction } from '../server/context';
 import { Invocation } from './inference.service';
 import { ClassificationResult, RecommendationResult, SummarizationResult, TranslationResult } from './inference.types';
 
@@ -23,7 +23,7 @@ export class InferenceResolver {
     @Arg('candidates', () => [String], { nullable: true, description: 'Rank only these items.' }) candidates: string[] | null,
     @Ctx() ctx: Context,
   ): Promise<RecommendationResult> {
-    const r = await ctx.services.inference.recommend(await tenantManager(ctx), principalOf(ctx), model, { userId, limit, excludeSeen, candidates });
+    const r = await ctx.services.inference.recommend(requestTransaction(ctx), principalOf(ctx), model, { userId, limit, excludeSeen, candidates });
     return { modelVersion: report(ctx, r), items: r.items, coldStart: r.coldStart };
   }
 
@@ -35,7 +35,7 @@ export class InferenceResolver {
     @Arg('beamSize', () => Int, { defaultValue: 1, description: '1 = greedy decoding.' }) beamSize: number,
     @Ctx() ctx: Context,
   ): Promise<TranslationResult> {
-    const r = await ctx.services.inference.translate(await tenantManager(ctx), principalOf(ctx), model, texts, beamSize);
+    const r = await ctx.services.inference.translate(requestTransaction(ctx), principalOf(ctx), model, texts, beamSize);
     return { modelVersion: report(ctx, r), translations: r.outputs, truncated: r.truncated };
   }
 
@@ -48,14 +48,14 @@ export class InferenceResolver {
     @Arg('maxTokens', () => Int, { nullable: true, description: 'Words per summary (default: the model\'s).' }) maxTokens: number | null,
     @Ctx() ctx: Context,
   ): Promise<SummarizationResult> {
-    const r = await ctx.services.inference.summarize(await tenantManager(ctx), principalOf(ctx), model, texts, { maxSentences, maxTokens });
+    const r = await ctx.services.inference.summarize(requestTransaction(ctx), principalOf(ctx), model, texts, { maxSentences, maxTokens });
     return { modelVersion: report(ctx, r), summaries: r.outputs, truncated: r.truncated };
   }
 
   @Authorized('models:invoke')
   @Query(() => ClassificationResult, { description: 'Labels up to 64 texts with probabilities; outputs in input order.' })
   async classify(@Arg('model', () => ModelRefInput) model: ModelRefInput, @Arg('texts', () => [String]) texts: string[], @Ctx() ctx: Context): Promise<ClassificationResult> {
-    const r = await ctx.services.inference.classify(await tenantManager(ctx), principalOf(ctx), model, texts);
+    const r = await ctx.services.inference.classify(requestTransaction(ctx), principalOf(ctx), model, texts);
     return {
       modelVersion: report(ctx, r),
       predictions: r.outputs.map((p, i) => ({

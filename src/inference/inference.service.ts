@@ -1,6 +1,6 @@
-import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/errors';
+import { TenantTransaction } from '../db/database';
 import { isMlError } from '../ml/task';
 import type { ClassPrediction, PredictorsByTask, ScoredItem, TaskName } from '../ml/task';
 import { loadModel } from '../ml/serving';
@@ -64,13 +64,13 @@ export class InferenceService {
     private readonly settings: InferenceSettings,
   ) {}
 
-  async recommend(m: EntityManager, principal: Principal, ref: ModelRef, input: RecommendInput): Promise<Invocation & { items: ScoredItem[]; coldStart: boolean }> {
+  async recommend(tx: TenantTransaction, principal: Principal, ref: ModelRef, input: RecommendInput): Promise<Invocation & { items: ScoredItem[]; coldStart: boolean }> {
     if (!input.userId) throw new AppError('BAD_USER_INPUT', 'userId must not be empty', { field: 'userId' });
     if (!Number.isInteger(input.limit) || input.limit < 1 || input.limit > 1000) throw new AppError('BAD_USER_INPUT', `limit must be between 1 and 1000 (got ${input.limit})`, { field: 'limit' });
     if (input.candidates && (input.candidates.length < 1 || input.candidates.length > 10_000)) {
       throw new AppError('BAD_USER_INPUT', 'candidates must list 1 to 10000 item ids', { field: 'candidates' });
     }
-    return this.invoke(m, principal, ref, 'recommendation', async (predictor, invocation) => {
+    return this.invoke(tx, principal, ref, 'recommendation', async (predictor, invocation) => {
       const key = `${invocation.resolved.version.id}:recommend`;
       const [items] = await this.batcher.submit(key, [input], (batch: RecommendInput[]) =>
         Promise.all(batch.map((r) => predictor.recommend(r.userId, r.limit, { excludeSeen: r.excludeSeen, candidates: r.candidates ?? undefined }).catch((e: unknown) => asUserError(e, 'candidates') as Error))),
@@ -79,27 +79,27 @@ export class InferenceService {
     });
   }
 
-  translate(m: EntityManager, principal: Principal, ref: ModelRef, texts: string[], beamSize: number): Promise<TextOutputs<string>> {
+  translate(tx: TenantTransaction, principal: Principal, ref: ModelRef, texts: string[], beamSize: number): Promise<TextOutputs<string>> {
     if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 16) throw new AppError('BAD_USER_INPUT', `beamSize must be between 1 and 16 (got ${beamSize})`, { field: 'beamSize' });
-    return this.texts(m, principal, ref, 'translation', texts, `translate:${beamSize}`, (p, batch) => p.translate(batch, { beamSize }));
+    return this.texts(tx, principal, ref, 'translation', texts, `translate:${beamSize}`, (p, batch) => p.translate(batch, { beamSize }));
   }
 
-  summarize(m: EntityManager, principal: Principal, ref: ModelRef, texts: string[], options: { maxSentences?: number | null; maxTokens?: number | null }): Promise<TextOutputs<string>> {
+  summarize(tx: TenantTransaction, principal: Principal, ref: ModelRef, texts: string[], options: { maxSentences?: number | null; maxTokens?: number | null }): Promise<TextOutputs<string>> {
     const { maxSentences, maxTokens } = options;
     if (maxSentences != null && (!Number.isInteger(maxSentences) || maxSentences < 1 || maxSentences > 100)) throw new AppError('BAD_USER_INPUT', 'maxSentences must be between 1 and 100', { field: 'maxSentences' });
     if (maxTokens != null && (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 1000)) throw new AppError('BAD_USER_INPUT', 'maxTokens must be between 1 and 1000', { field: 'maxTokens' });
-    return this.texts(m, principal, ref, 'summarization', texts, `summarize:${maxSentences ?? ''}:${maxTokens ?? ''}`, (p, batch) =>
+    return this.texts(tx, principal, ref, 'summarization', texts, `summarize:${maxSentences ?? ''}:${maxTokens ?? ''}`, (p, batch) =>
       p.summarize(batch, { maxSentences: maxSentences ?? undefined, maxLength: maxTokens ?? undefined }),
     );
   }
 
-  classify(m: EntityManager, principal: Principal, ref: ModelRef, texts: string[]): Promise<TextOutputs<ClassPrediction>> {
-    return this.texts(m, principal, ref, 'classification', texts, 'classify', (p, batch) => p.classify(batch));
+  classify(tx: TenantTransaction, principal: Principal, ref: ModelRef, texts: string[]): Promise<TextOutputs<ClassPrediction>> {
+    return this.texts(tx, principal, ref, 'classification', texts, 'classify', (p, batch) => p.classify(batch));
   }
 
   /** Text tasks: check the list, cut over-long texts, batch with other callers, flag truncation. */
   private async texts<T extends Exclude<TaskName, 'recommendation'>, O>(
-    m: EntityManager,
+    tx: TenantTransaction,
     principal: Principal,
     ref: ModelRef,
     task: T,
@@ -110,7 +110,7 @@ export class InferenceService {
     const { maxTexts, maxTextChars } = this.settings;
     if (texts.length < 1 || texts.length > maxTexts) throw new AppError('BAD_USER_INPUT', `texts must hold 1 to ${maxTexts} texts (got ${texts.length})`, { field: 'texts' });
     const cut = texts.map((t) => (t.length > maxTextChars ? t.slice(0, maxTextChars) : t));
-    return this.invoke(m, principal, ref, task, async (predictor, invocation) => {
+    return this.invoke(tx, principal, ref, task, async (predictor, invocation) => {
       const key = `${invocation.resolved.version.id}:${operation}`;
       const outputs = await this.batcher.submit(key, cut, async (batch: string[]) => {
         try {
@@ -124,8 +124,10 @@ export class InferenceService {
     });
   }
 
-  private async invoke<T extends TaskName, R>(m: EntityManager, principal: Principal, ref: ModelRef, task: T, use: (predictor: PredictorsByTask[T], invocation: Invocation) => Promise<R>): Promise<R> {
-    const resolved = await this.registry.resolve(m, ref);
+  private async invoke<T extends TaskName, R>(tx: TenantTransaction, principal: Principal, ref: ModelRef, task: T, use: (predictor: PredictorsByTask[T], invocation: Invocation) => Promise<R>): Promise<R> {
+    // The caller's bucket first, on its own connection, before the request's transaction opens.
+    const throttleStatus = await this.admit(principal);
+    const resolved = await this.registry.resolve(await tx.manager(), ref);
     const modelTask = resolved.model.task.toLowerCase() as TaskName;
     if (modelTask !== task) {
       throw new AppError('BAD_USER_INPUT', `model "${resolved.model.name}" is a ${modelTask} model; ${OPERATION_OF[task]} needs a ${task} model (use ${OPERATION_OF[modelTask]})`, {
@@ -133,7 +135,8 @@ export class InferenceService {
         extensions: { modelTask: resolved.model.task, requiredTask: task.toUpperCase() },
       });
     }
-    const throttleStatus = await this.admit(principal);
+    // Nothing below needs the database: give the connection back while the model works.
+    await tx.commitAndRelease();
     const { artifactKey, id: versionId } = resolved.version;
     const handle = await this.cache.acquire(versionId, async () => loadModel(await unpackArtifact(await this.readBlob(artifactKey))));
     try {

@@ -159,16 +159,16 @@ export class ModelRegistryService {
     if (version.model_id !== model.id) {
       throw new AppError('BAD_USER_INPUT', `that version belongs to another model; an alias of "${model.name}" must point to one of its own versions`, { field: 'versionId' });
     }
-    const rows: { previous: string | null }[] = await m.query(
-      `WITH old AS (SELECT version_id FROM model_aliases WHERE model_id = $1 AND alias = $2 FOR UPDATE)
-       INSERT INTO model_aliases (tenant_id, model_id, alias, version_id, updated_by, updated_at)
+    // Row lock on the alias (when it exists) so concurrent moves queue; the upsert covers a new alias.
+    const [old]: { version_id: string }[] = await m.query(`SELECT version_id FROM model_aliases WHERE model_id = $1 AND alias = $2 FOR UPDATE`, [model.id, alias]);
+    await m.query(
+      `INSERT INTO model_aliases (tenant_id, model_id, alias, version_id, updated_by, updated_at)
        VALUES ($3, $1, $2, $4, $5, now())
-       ON CONFLICT (model_id, alias) DO UPDATE SET version_id = EXCLUDED.version_id, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
-       RETURNING (SELECT version_id FROM old) AS previous`,
+       ON CONFLICT (model_id, alias) DO UPDATE SET version_id = EXCLUDED.version_id, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
       [model.id, alias, model.tenantId, versionId, userId],
     );
     const saved = await m.findOneByOrFail(ModelAlias, { modelId: model.id, alias });
-    const previousId = rows[0]?.previous ?? null;
+    const previousId = old?.version_id ?? null;
     const previous = previousId && previousId !== versionId ? await m.findOneBy(ModelVersion, { id: previousId }) : null;
     return { alias: saved, previous };
   }

@@ -58,6 +58,12 @@ export function tenantManager(ctx: Context): Promise<EntityManager> {
   return ctx.tx!.manager();
 }
 
+/** The request's tenant transaction itself (for services that release it early), or UNAUTHENTICATED. */
+export function requestTransaction(ctx: Context): TenantTransaction {
+  principalOf(ctx);
+  return ctx.tx!;
+}
+
 /** Tenant-private lists are readable only for the tenant the request acts for (pick another with X-Tenant-Id). */
 export function assertCurrentTenant(ctx: Context, tenantId: string): void {
   if (principalOf(ctx).tenantId !== tenantId) {
