@@ -105,6 +105,7 @@ export class TrainingRunService {
         hyperparameters,
         gpus,
         idempotencyKey: key,
+        queue: this.queue.name,
         status: 'QUEUED',
         attempt: 1,
         maxAttempts: this.settings.maxAttempts,
