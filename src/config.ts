@@ -83,6 +83,10 @@ const schema = z.object({
   K8S_API_URL: z.string().url().optional(),
   /** Kubernetes executor: bearer token for K8S_API_URL. */
   K8S_TOKEN: z.string().optional(),
+  /** Kubernetes executor: a (patched) trainer Job template file; unset: the built-in one (k8s/base/trainer-job-template.yaml). */
+  K8S_JOB_TEMPLATE: z.string().min(1).optional(),
+  /** Kubernetes executor: the Kueue LocalQueue (in K8S_NAMESPACE) trainer Jobs are queued in. */
+  K8S_QUEUE_NAME: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'K8S_QUEUE_NAME: a DNS label').max(63).default('tuneforge-training'),
   /** Where datasets, checkpoints and model artifacts live: files under DATA_DIR/blobs, or an S3-compatible bucket. */
   BLOB_STORE: z.enum(['local', 's3']).default('local'),
   /** S3 blob store: bucket (required when BLOB_STORE=s3). */
@@ -121,6 +125,9 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** Every environment variable the configuration reads (deployment manifests and docs are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export class ConfigError extends Error {}
 

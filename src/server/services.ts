@@ -83,7 +83,7 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     provisioningTimeoutSeconds: config.RUN_PROVISIONING_TIMEOUT_SECONDS,
     activeDeadlineSeconds: config.RUN_MAX_SECONDS,
     apiUrl: () => internalApiUrl.value,
-    queueName: () => 'tuneforge-training',
+    queueName: () => config.K8S_QUEUE_NAME,
   }, log);
   const runs = new TrainingRunService(runQueue, {
     maxAttempts: config.RUN_MAX_ATTEMPTS,

@@ -12,6 +12,7 @@ export async function createExecutor(config: Config, log: Logger): Promise<Execu
       connection: config.K8S_API_URL ? { server: config.K8S_API_URL, token: config.K8S_TOKEN } : { inCluster: true },
       namespace: config.K8S_NAMESPACE,
       image: config.K8S_TRAINER_IMAGE,
+      templateFile: config.K8S_JOB_TEMPLATE,
       log: (message, data) => log.info({ ...data, executor: 'kubernetes' }, message),
     });
   }

@@ -118,7 +118,7 @@ const YAML_HEADER = `# The trainer Job template of the Kubernetes executor: one 
 # activeDeadlineSeconds (the plan's limit), ttlSecondsAfterFinished, nodeSelector and tolerations
 # when the API's configuration names them, and the GPU limit (removed for CPU-only runs).
 # To change the rest (resources, security context, volumes…), patch this file with kustomize and
-# mount the result into the API as a ConfigMap; point TUNEFORGE_K8S_JOB_TEMPLATE at it.
+# mount the result into the API as a ConfigMap; point K8S_JOB_TEMPLATE at it (k8s/ does).
 `;
 
 /** The template as the committed YAML file. */
