@@ -97,6 +97,7 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     await page.getByLabel('epochs', { exact: true }).fill('4');
     await page.getByRole('button', { name: 'Launch run' }).click();
     await page.waitForURL(/\/console\/runs\/[^/]+$/);
+    await page.getByText('No metric points yet').waitFor(); // so the points below come over the runMetricLogged subscription
     await page.waitForFunction(`Number(document.querySelector('figure.chart')?.getAttribute('data-points') ?? 0) > 0`, null, { timeout: 90_000 });
     await page.locator('.breadcrumb .badge', { hasText: 'succeeded' }).waitFor({ timeout: 90_000 });
     await page.getByRole('heading', { name: /Evaluation on the test split/ }).waitFor();
@@ -132,9 +133,27 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     const invitee = uniqueEmail('invitee');
     await page.getByLabel('Email').fill(invitee);
     await page.getByRole('button', { name: 'Invite' }).click();
-    expect(await page.getByTestId('invitation-link').textContent()).toContain('/console/invitation?token=');
+    const link = (await page.getByTestId('invitation-link').textContent()) ?? '';
+    expect(link).toContain('/console/invitation?token=');
     await page.getByRole('row', { name: new RegExp(invitee.replace(/[.]/g, '\\.')) }).getByText(/pending/).waitFor();
     await shot('members');
+
+    // The invitee opens the link in their own browser, signs up, and lands in the inviting tenant.
+    const theirs = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const invited = await theirs.newPage();
+    await invited.goto(link);
+    await invited.getByRole('link', { name: 'Create an account' }).click();
+    await invited.getByLabel('Email').fill(invitee);
+    await invited.getByLabel('Password').fill(PASSWORD);
+    expect(await invited.getByLabel('Organisation name').count()).toBe(0);
+    await invited.getByRole('button', { name: 'Sign up' }).click();
+    await invited.waitForURL('**/console/datasets');
+    expect(await invited.locator('.tenant-name').textContent()).toBe('Console Co');
+    await invited.getByRole('link', { name: 'u.data' }).waitFor();
+    await theirs.close();
+    await page.reload();
+    await page.getByRole('region', { name: 'Invitations' }).getByRole('row', { name: new RegExp(invitee.replace(/[.]/g, '\\.')) }).getByText(/accepted/).waitFor();
+    await page.getByRole('region', { name: 'Members' }).getByRole('cell', { name: invitee, exact: true }).waitFor();
   });
 
   it('fits a phone screen', async () => {

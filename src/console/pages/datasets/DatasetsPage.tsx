@@ -63,19 +63,19 @@ export function DatasetsPage() {
                   <table>
                     <thead>
                       <tr>
-                        <th scope="col">Name</th><th scope="col">Task</th><th scope="col">Status</th>
-                        <th scope="col" className="num">Rows</th><th scope="col" className="num">Size</th><th scope="col">Created</th>
+                        <th scope="col">Name</th><th scope="col" className="wide-only">Task</th><th scope="col">Status</th>
+                        <th scope="col" className="num">Rows</th><th scope="col" className="num wide-only">Size</th><th scope="col" className="wide-only">Created</th>
                       </tr>
                     </thead>
                     <tbody>
                       {datasets.nodes.map((d) => (
                         <tr key={d.id}>
                           <td><Link to={`/datasets/${d.id}`}>{d.name}</Link></td>
-                          <td>{titleCase(d.task)}</td>
+                          <td className="wide-only">{titleCase(d.task)}</td>
                           <td><StatusBadge status={d.status} /></td>
                           <td className="num">{d.rowCount?.toLocaleString('en') ?? (d.errorCount ? `${d.errorCount} errors` : '—')}</td>
-                          <td className="num">{formatBytes(d.byteSize)}</td>
-                          <td>{formatDate(d.createdAt)}</td>
+                          <td className="num wide-only">{formatBytes(d.byteSize)}</td>
+                          <td className="wide-only">{formatDate(d.createdAt)}</td>
                         </tr>
                       ))}
                     </tbody>

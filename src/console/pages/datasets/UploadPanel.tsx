@@ -15,7 +15,7 @@ import { RowErrors } from './RowErrors';
 type Phase =
   | { step: 'idle' }
   | { step: 'sending'; sent: number; total: number }
-  | { step: 'done'; result: UploadResult };
+  | { step: 'done'; result: UploadResult; total: number };
 
 function DropZone({ file, onFile }: { file: File | null; onFile: (file: File) => void }) {
   const [over, setOver] = useState(false);
@@ -112,7 +112,7 @@ export function UploadPanel({ onUploaded }: { onUploaded: () => void }) {
     setPhase({ step: 'sending', sent: 0, total: file.size });
     onUploaded(); // the list shows the dataset as UPLOADING meanwhile
     const result = await sendFile(payload.upload, file, (sent, total) => setPhase({ step: 'sending', sent, total }));
-    setPhase({ step: 'done', result });
+    setPhase({ step: 'done', result, total: file.size });
     onUploaded();
   };
 
@@ -179,6 +179,9 @@ export function UploadPanel({ onUploaded }: { onUploaded: () => void }) {
           max={phase.total}
           text={phase.sent >= phase.total ? 'Validating…' : `${formatBytes(phase.sent)} of ${formatBytes(phase.total)}`}
         />
+      )}
+      {phase.step === 'done' && phase.result.status !== 0 && (
+        <ProgressBar label="Upload progress" value={phase.total} max={phase.total} text={`${formatBytes(phase.total)} sent`} />
       )}
       {phase.step === 'done' && <Outcome result={phase.result} />}
     </section>

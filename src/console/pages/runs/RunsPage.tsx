@@ -54,7 +54,7 @@ export function RunsPage() {
                   <thead>
                     <tr>
                       <th scope="col">Model</th><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th>
-                      <th scope="col">Dataset</th><th scope="col" className="num">GPU time</th><th scope="col">Created</th>
+                      <th scope="col" className="wide-only">Dataset</th><th scope="col" className="num wide-only">GPU time</th><th scope="col" className="wide-only">Created</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -64,9 +64,9 @@ export function RunsPage() {
                         <td>{titleCase(run.task)}</td>
                         <td><StatusBadge status={run.status} />{run.attempt > 1 && <small> attempt {run.attempt}</small>}</td>
                         <td>{run.progress ? `epoch ${run.progress.epoch} / ${run.progress.totalEpochs}` : '—'}</td>
-                        <td>{run.dataset ? <Link to={`/datasets/${run.dataset.id}`}>{run.dataset.name}</Link> : 'deleted'}</td>
-                        <td className="num">{formatDuration(run.gpuSeconds)}</td>
-                        <td>{formatDate(run.createdAt)}</td>
+                        <td className="wide-only">{run.dataset ? <Link to={`/datasets/${run.dataset.id}`}>{run.dataset.name}</Link> : 'deleted'}</td>
+                        <td className="num wide-only">{formatDuration(run.gpuSeconds)}</td>
+                        <td className="wide-only">{formatDate(run.createdAt)}</td>
                       </tr>
                     ))}
                   </tbody>
