@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { consoleDir } from '../src/server/console-routes';
-import { datasetsDir, PASSWORD, startTestApi, TestApi, uniqueEmail } from './helpers';
+import { datasetsDir, gql, PASSWORD, signUp, startTestApi, TestApi, uniqueEmail } from './helpers';
 
 /**
  * The web console in headless Chromium (Debian's, driven by playwright-core) against the real API
@@ -94,6 +94,7 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     await page.getByLabel('epochs', { exact: true }).fill('0');
     await page.getByRole('button', { name: 'Launch run' }).click();
     await page.locator('.field-invalid').filter({ hasText: 'epochs' }).waitFor(); // the server's userErrors, beside the field
+    await shot('launch-run');
     await page.getByLabel('epochs', { exact: true }).fill('4');
     await page.getByRole('button', { name: 'Launch run' }).click();
     await page.waitForURL(/\/console\/runs\/[^/]+$/);
@@ -105,6 +106,9 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     // A reload lands on the same page (the server answers index.html for the console's routes).
     await page.reload();
     await page.getByRole('heading', { name: 'console-recs' }).waitFor();
+    await nav('Runs').click();
+    await page.getByRole('row', { name: /console-recs/ }).getByText('succeeded').waitFor();
+    await shot('runs');
   }, 150_000);
 
   it('creates an API key, shows its secret once with a copy button, and revokes it', async () => {
@@ -156,6 +160,19 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     await page.getByRole('region', { name: 'Members' }).getByRole('cell', { name: invitee, exact: true }).waitFor();
   });
 
+  it('joins a second tenant from an invitation while signed in, and switches between tenants', async () => {
+    const other = await signUp(t.url, { tenantName: 'Second Tenant' });
+    const invited = await gql(t.url, `mutation($input: InviteMemberInput!) { inviteMember(input: $input) { token } }`, { input: { email, role: 'ADMIN' } }, { token: other.token });
+    await page.goto(`${t.base}/console/invitation?token=${encodeURIComponent(invited.data!.inviteMember.token)}`);
+    await page.getByRole('button', { name: 'Join the tenant' }).click();
+    await page.waitForURL('**/console/datasets');
+    const switcher = page.getByRole('combobox', { name: 'Tenant' });
+    expect(await switcher.locator('option:checked').textContent()).toBe('Second Tenant');
+    await page.getByText('No datasets yet.').waitFor(); // the other tenant's data, from an empty cache
+    await switcher.selectOption({ label: 'Console Co' });
+    await page.getByRole('link', { name: 'u.data' }).waitFor();
+  });
+
   it('fits a phone screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('button', { name: 'Menu' }).click();
@@ -164,5 +181,13 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('datasets-phone');
+  });
+
+  it('logs out', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('**/console/login**');
+    await page.goto(`${t.base}/console/runs`);
+    await page.waitForURL('**/console/login?next=%2Fruns');
   });
 });

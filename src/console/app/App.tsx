@@ -37,7 +37,8 @@ const router = createBrowserRouter(
 export function App() {
   const session = useSession();
   const key = session ? `${session.email}\n${session.tenantId ?? ''}` : '';
-  const api = useMemo(() => createApiClient(), [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  // `key` is the dependency on purpose: a new client exactly when the user or tenant changes.
+  const api = useMemo(() => createApiClient(), [key]);
   useEffect(() => api.dispose, [api]);
   return (
     <Provider value={api.client}>

@@ -18,7 +18,7 @@ function HyperparameterFields({ defaults, drafts, errors, onChange }: { defaults
     <fieldset className="form-grid hyperparameters">
       <legend>Hyperparameters</legend>
       {Object.entries(defaults).map(([key, value]) => (
-        <Field key={key} label={key} error={errors[`hyperparameters.${key}`]} hint={`default ${toDraft(value)}`}>
+        <Field key={key} label={key} error={errors[`hyperparameters.${key}`]} hint={`default ${toDraft(value) || '(none)'}`}>
           {(p) =>
             typeof value === 'boolean' ? (
               <select {...p} value={drafts[key] ?? toDraft(value)} onChange={(e) => onChange(key, e.target.value)}>
@@ -124,6 +124,7 @@ function LaunchForm({ task, options, initialDatasetId }: { task: Task; options: 
       {base.kind === 'preset' && <p className="hint">{presets.find((m) => m.name === base.name)?.description}</p>}
       <HyperparameterFields defaults={defaults} drafts={drafts} errors={errors} onChange={(key, value) => setDrafts((d) => ({ ...d, [key]: value }))} />
       {problem && <Alert>{problem}</Alert>}
+      {!problem && Object.keys(errors).length > 0 && <Alert>Fix the marked fields: {Object.keys(errors).map((k) => k.replace(/^hyperparameters\./, '')).join(', ')}.</Alert>}
       <button type="submit" className="button button-primary" disabled={launching.fetching}>{launching.fetching ? 'Launching…' : 'Launch run'}</button>
     </form>
   );

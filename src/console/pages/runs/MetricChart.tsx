@@ -50,8 +50,7 @@ export function MetricChart({ title, series }: { title: string; series: readonly
       plot.current?.destroy();
       plot.current = null;
     };
-    // Rebuilt only when the set of series changes; new points go through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Rebuilt only when the set of series changes (`shape`); new points go through setData below.
   }, [shape]);
 
   useEffect(() => {

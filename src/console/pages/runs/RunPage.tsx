@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { describeError, problemText } from '../../api/errors';
@@ -69,9 +69,13 @@ function Progress({ run }: { run: RunLiveFragment }) {
   );
 }
 
-function RunView({ run: stored }: { run: Run }) {
+/**
+ * The run page. Live state: runUpdated replaces the run's changing fields; runMetricLogged adds
+ * points. Each status change re-reads the run once, so points logged before the subscription
+ * started (or while it was reconnecting) are filled in from the server.
+ */
+function RunView({ run: stored, reload }: { run: Run; reload: () => void }) {
   const viewer = useViewer();
-  // Live state: runUpdated replaces the run's changing fields; runMetricLogged adds points.
   const [updated] = useSubscription({ query: RunUpdatedDocument, variables: { id: stored.id }, pause: !isActive(stored.status) });
   const [logged] = useSubscription<RunMetricLoggedSubscription, LivePoint[], RunMetricLoggedSubscriptionVariables>(
     { query: RunMetricLoggedDocument, variables: { runId: stored.id }, pause: !isActive(stored.status) },
@@ -80,6 +84,10 @@ function RunView({ run: stored }: { run: Run }) {
   const [cancelled, cancel] = useMutation(CancelRunDocument);
   const [problem, setProblem] = useState<string | null>(null);
   const run: Run = { ...stored, ...updated.data?.runUpdated, ...cancelled.data?.cancelRun.run };
+  const liveStatus = updated.data?.runUpdated.status;
+  useEffect(() => {
+    if (liveStatus) reload();
+  }, [liveStatus, reload]);
   const series = useMemo(() => mergeSeries(stored.metrics, logged.data ?? []), [stored.metrics, logged.data]);
   const groups = chartGroups(series);
   const times: Partial<Record<RunStatus, string>> = { QUEUED: run.createdAt, ...(run.startedAt ? { RUNNING: run.startedAt } : {}) };
@@ -133,7 +141,7 @@ export function RunPage() {
   const retry = useCallback(() => reexecute({ requestPolicy: 'network-only' }), [reexecute]);
   return (
     <QueryState result={result} retry={retry}>
-      {({ run }) => (run ? <RunView key={run.id} run={run} /> : <Empty title="This run does not exist." />)}
+      {({ run }) => (run ? <RunView key={run.id} run={run} reload={retry} /> : <Empty title="This run does not exist." />)}
     </QueryState>
   );
 }
