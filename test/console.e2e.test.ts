@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { consoleDir } from '../src/server/console-routes';
 import { datasetsDir, gql, PASSWORD, signUp, startTestApi, TestApi, uniqueEmail } from './helpers';
@@ -24,6 +25,7 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
   let browser: Browser;
   let page: Page;
   const email = uniqueEmail('console');
+  const pageErrors: string[] = [];
 
   const nav = (name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name });
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -39,11 +41,26 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.base });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
   }, 60_000);
 
   afterAll(async () => {
+    // Failed requests the tests provoke on purpose (a refused upload: 422) are the only errors expected.
+    expect(pageErrors.filter((e) => !/status of 422/.test(e))).toEqual([]);
     await browser?.close();
     await t?.stop();
+  });
+
+  it('keeps the first page\'s JavaScript under 300 kB gzip (the rest is split into lazy chunks)', () => {
+    const dir = consoleDir()!;
+    const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
+    const scripts = [...html.matchAll(/(?:src|href)="\/console\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    const gzipped = scripts.reduce((sum, file) => sum + zlib.gzipSync(fs.readFileSync(path.join(dir, file))).length, 0);
+    expect(gzipped).toBeLessThan(300_000);
   });
 
   it('signs up and lands on an empty datasets page', async () => {
@@ -99,7 +116,7 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     await page.getByRole('button', { name: 'Launch run' }).click();
     await page.waitForURL(/\/console\/runs\/[^/]+$/);
     await page.getByText('No metric points yet').waitFor(); // so the points below come over the runMetricLogged subscription
-    await page.waitForFunction(`Number(document.querySelector('figure.chart')?.getAttribute('data-points') ?? 0) > 0`, null, { timeout: 90_000 });
+    await page.locator('figure.chart:not([data-points="0"])').first().waitFor({ timeout: 90_000 });
     await page.locator('.breadcrumb .badge', { hasText: 'succeeded' }).waitFor({ timeout: 90_000 });
     await page.getByRole('heading', { name: /Evaluation on the test split/ }).waitFor();
     await shot('run');

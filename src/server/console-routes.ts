@@ -2,6 +2,21 @@ import express, { Router } from 'express';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/**
+ * The page holds a session token, so it runs only its own scripts and cannot be framed. Uploads
+ * go to the URL the API returns (its PUBLIC_URL), hence any http(s) origin for connections.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss: http: https:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
 /** Where `npm run console:build` writes the console: dist/console, seen from src/server or dist/src/server. */
 export function consoleDir(): string | null {
   const candidates = [path.resolve(__dirname, '../../console'), path.resolve(__dirname, '../../dist/console')];
@@ -27,6 +42,8 @@ export function consoleRoutes(dir: string | null = consoleDir()): Router {
   router.use(express.static(dir, { index: false, maxAge: 0 }));
   router.get('/{*path}', (_req, res) => {
     res.setHeader('cache-control', 'no-cache');
+    res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('x-content-type-options', 'nosniff');
     res.sendFile(index);
   });
   return router;
