@@ -13,7 +13,7 @@ import { Empty, QueryState } from '../../ui/QueryState';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { MetricChart } from './MetricChart';
 import { RunEvents } from './RunEvents';
-import { isActive } from './run-status';
+import { epochText, isActive } from './run-status';
 import { CancelRunDocument, RunDocument, RunMetricLoggedDocument, RunUpdatedDocument } from './runs.operations';
 import { chartGroups, mergeSeries, type LivePoint } from './series';
 import { StatusTimeline } from './StatusTimeline';
@@ -52,7 +52,7 @@ function Progress({ run }: { run: RunLiveFragment }) {
           label="Training progress"
           value={p.step}
           max={Math.max(p.totalSteps, 1)}
-          text={`epoch ${Math.min(p.epoch, p.totalEpochs)} / ${p.totalEpochs} · step ${p.step} / ${p.totalSteps}${isActive(run.status) && p.etaSeconds != null ? ` · about ${formatDuration(p.etaSeconds)} left` : ''}`}
+          text={`${epochText(p)} · step ${p.step} / ${p.totalSteps}${isActive(run.status) && p.etaSeconds != null ? ` · about ${formatDuration(p.etaSeconds)} left` : ''}`}
         />
       ) : (
         <p className="hint">{isActive(run.status) ? 'Waiting for the trainer to report progress…' : 'No progress was reported.'}</p>

@@ -9,7 +9,7 @@ import { Pager, useCursorPages } from '../../ui/Pager';
 import { Empty, QueryState } from '../../ui/QueryState';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { usePolling } from '../../ui/usePolling';
-import { isActive, RUN_STATUSES } from './run-status';
+import { epochText, isActive, RUN_STATUSES } from './run-status';
 import { RunsDocument } from './runs.operations';
 
 export function RunsPage() {
@@ -63,7 +63,7 @@ export function RunsPage() {
                         <td><Link to={`/runs/${run.id}`}>{run.modelName}</Link></td>
                         <td>{titleCase(run.task)}</td>
                         <td><StatusBadge status={run.status} />{run.attempt > 1 && <small> attempt {run.attempt}</small>}</td>
-                        <td>{run.progress ? `epoch ${run.progress.epoch} / ${run.progress.totalEpochs}` : '—'}</td>
+                        <td>{run.progress ? epochText(run.progress) : '—'}</td>
                         <td className="wide-only">{run.dataset ? <Link to={`/datasets/${run.dataset.id}`}>{run.dataset.name}</Link> : 'deleted'}</td>
                         <td className="num wide-only">{formatDuration(run.gpuSeconds)}</td>
                         <td className="wide-only">{formatDate(run.createdAt)}</td>
