@@ -40,12 +40,12 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.base });
     page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(30_000);
     page.on('console', (m) => {
       if (m.type() === 'error') pageErrors.push(m.text());
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
-  }, 60_000);
+  }, 120_000); // a server with its dispatcher and a browser: slow to start on a busy 2-core machine
 
   afterAll(async () => {
     // Failed requests the tests provoke on purpose (a refused upload: 422) are the only errors expected.
