@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The console's component tests run under vitest (src/console/vite.config.mts).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/src/console/'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', {
       jsc: {

@@ -20,6 +20,7 @@ import { Context, createLoaders } from './context';
 import { ApiMetrics } from './observability';
 import { requestPlugin } from './request-plugin';
 import { buildApiSchema } from './schema';
+import { consoleRoutes } from './console-routes';
 import { Services } from './services';
 import { trainerRoutes } from './trainer-routes';
 import { UploadRefused } from '../datasets/dataset.errors';
@@ -91,6 +92,9 @@ export async function startServer(config: Config, services: Services, log: Logge
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+
+  // The web console (src/console), a client of the public API like any other.
+  app.use('/console', consoleRoutes());
 
   // The trainer protocol (src/trainer/README.md): run-token authorised, not GraphQL.
   app.use('/internal/runs/:runId', trainerRoutes(services.trainerGateway, log));

@@ -1,0 +1,18 @@
+/**
+ * The console's sections. `available: false` marks pages whose API has not landed on this server
+ * yet (Models: issue 6; Usage & billing: issue 7): they show in the navigation, disabled.
+ */
+export interface NavEntry {
+  to: string;
+  label: string;
+  available: boolean;
+}
+
+export const NAV: NavEntry[] = [
+  { to: '/datasets', label: 'Datasets', available: true },
+  { to: '/runs', label: 'Runs', available: true },
+  { to: '/models', label: 'Models', available: false },
+  { to: '/keys', label: 'API keys', available: true },
+  { to: '/members', label: 'Members', available: true },
+  { to: '/usage', label: 'Usage & billing', available: false },
+];
