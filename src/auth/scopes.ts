@@ -9,6 +9,7 @@ export const SCOPES = [
   'models:read',
   'models:invoke',
   'billing:read',
+  'billing:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

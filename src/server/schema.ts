@@ -9,6 +9,7 @@ import { authChecker } from './auth-checker';
 import { NodeResolver } from './node.resolver';
 import { DatasetResolver } from '../datasets/dataset.resolver';
 import { TrainingRunResolver } from '../training/training-run.resolver';
+import { BillingResolver } from '../billing/billing.resolver';
 import { createPubSub } from '@graphql-yoga/subscription';
 
 /** Every resolver class of the API. A feature adds its resolvers here. */
@@ -23,6 +24,7 @@ export const resolvers: NonEmptyArray<Function> = [
   MembershipResolver,
   DatasetResolver,
   TrainingRunResolver,
+  BillingResolver,
 ];
 
 /** Builds the executable schema (code-first, type-graphql). */
