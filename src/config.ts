@@ -124,6 +124,8 @@ const schema = z.object({
   BILLING_REPORT_LEASE_SECONDS: z.coerce.number().min(0.5).max(3600).default(60),
   /** Failed sends of one row before it is flagged for an operator. */
   BILLING_REPORT_MAX_ATTEMPTS: int(1, 1000).default(25),
+  /** First retry delay of a failed send, seconds; doubles per attempt up to 5 minutes. */
+  BILLING_REPORT_BACKOFF_SECONDS: z.coerce.number().min(0.01).max(300).default(1),
   /** Where Checkout returns after payment, and the default portal return URL (default: PUBLIC_URL or http://localhost:<PORT>/). */
   BILLING_RETURN_URL: z.string().url().optional(),
   /** Run the billing outbox in this process (every replica may). */

@@ -32,6 +32,7 @@ export function createBillingServices(db: Database, config: Config, log: Logger)
         maxPerSecond: config.BILLING_REPORT_MAX_PER_SECOND,
         leaseSeconds: config.BILLING_REPORT_LEASE_SECONDS,
         maxAttempts: config.BILLING_REPORT_MAX_ATTEMPTS,
+        backoffSeconds: config.BILLING_REPORT_BACKOFF_SECONDS,
       }, billingLog)
     : null;
   return { plans, account, usage, webhooks, outbox };

@@ -15,6 +15,8 @@ export interface OutboxSettings {
   leaseSeconds: number;
   /** Failed sends before a row is flagged for an operator. */
   maxAttempts: number;
+  /** First retry delay, seconds (doubles per attempt, at most 300). */
+  backoffSeconds: number;
 }
 
 interface ClaimedRow {
@@ -43,6 +45,9 @@ export interface OutboxPass {
   flagged: number;
   cancelled: number;
 }
+
+/** Rows of an UPDATE … RETURNING (TypeORM answers `[rows, affected]` for updates). */
+export const returned = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : (result as T[]));
 
 /** Stripe accepts meter events up to 35 days old; rows older than this (with an hour of margin) are flagged, never sent. */
 const MAX_AGE_MS = 35 * 86_400_000 - 3_600_000;
@@ -106,7 +111,7 @@ export class MeterOutbox {
 
   /** One claim → send → mark round of up to `limit` rows, then the pending cancellations. */
   async pass(limit = this.settings.concurrency * 50): Promise<OutboxPass> {
-    const rows: ClaimedRow[] = await this.db.dataSource.query(
+    const rows = returned<ClaimedRow>(await this.db.dataSource.query(
       `UPDATE usage_records u SET next_report_at = clock_timestamp() + make_interval(secs => $2), report_attempts = u.report_attempts + 1
          FROM (SELECT id FROM usage_records
                 WHERE reported_at IS NULL AND flagged_at IS NULL AND cancel_requested_at IS NULL
@@ -115,7 +120,7 @@ export class MeterOutbox {
         WHERE u.id = c.id
         RETURNING u.id, u.tenant_id, u.meter, u.quantity, u.idempotency_key, u.occurred_at, u.report_attempts`,
       [limit, this.settings.leaseSeconds],
-    );
+    ));
     const outcomes = rows.length ? await this.send(rows) : [];
     await this.mark(outcomes);
     const cancelled = await this.cancellations();
@@ -165,7 +170,7 @@ export class MeterOutbox {
     if (row.report_attempts >= this.settings.maxAttempts) return { id: row.id, ok: false, flag: true, error: `gave up after ${row.report_attempts} attempts: ${error}` };
     // Transient failures back off exponentially (1 s … 5 min, with jitter); other refusals (a
     // configuration problem such as a missing meter) are retried slowly until an operator looks.
-    const base = isTransient(err) ? Math.min(2 ** (row.report_attempts - 1), 300) : 300;
+    const base = isTransient(err) ? Math.min(this.settings.backoffSeconds * 2 ** (row.report_attempts - 1), 300) : 300;
     return { id: row.id, ok: false, error, retryIn: base * (0.5 + Math.random() / 2) };
   }
 
@@ -214,7 +219,7 @@ export class MeterOutbox {
    * flagged for the operator (a credit note is the remedy then).
    */
   private async cancellations(): Promise<number> {
-    const rows: (ClaimedRow & { reported_at: Date | null })[] = await this.db.dataSource.query(
+    const rows = returned<ClaimedRow>(await this.db.dataSource.query(
       `UPDATE usage_records u SET next_report_at = clock_timestamp() + make_interval(secs => $1)
          FROM (SELECT id FROM usage_records
                 WHERE cancel_requested_at IS NOT NULL AND cancelled_at IS NULL AND flagged_at IS NULL
@@ -223,7 +228,7 @@ export class MeterOutbox {
         WHERE u.id = c.id
         RETURNING u.id, u.meter, u.idempotency_key, u.report_attempts`,
       [this.settings.leaseSeconds],
-    );
+    ));
     let done = 0;
     for (const row of rows) {
       try {

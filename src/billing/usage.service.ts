@@ -3,6 +3,7 @@ import { AppError } from '../common/errors';
 import { Database } from '../db/database';
 import { DayUsageRow, ledgerUsage, readBillingState, RunUsageRow, UsageTotals } from './billing.repository';
 import { BillingService } from './billing.service';
+import { returned } from './meter-outbox';
 
 export interface UsageSummaryView {
   from: Date;
@@ -59,12 +60,12 @@ export class UsageService {
    * with a meter event adjustment (cancel by its identifier). Idempotent.
    */
   async cancelUsage(recordId: string): Promise<{ state: 'cancelled' | 'cancel_pending' }> {
-    const rows: { cancelled_at: Date | null }[] = await this.db.dataSource.query(
+    const rows = returned<{ cancelled_at: Date | null }>(await this.db.dataSource.query(
       `UPDATE usage_records SET cancel_requested_at = coalesce(cancel_requested_at, clock_timestamp()),
               cancelled_at = CASE WHEN report_attempts = 0 THEN coalesce(cancelled_at, clock_timestamp()) ELSE cancelled_at END
         WHERE id = $1 RETURNING cancelled_at`,
       [recordId],
-    );
+    ));
     if (!rows[0]) throw new AppError('NOT_FOUND', 'usage record not found');
     return { state: rows[0].cancelled_at ? 'cancelled' : 'cancel_pending' };
   }
