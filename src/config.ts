@@ -159,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.data.S3_ACCESS_KEY_ID !== !parsed.data.S3_SECRET_ACCESS_KEY) {
     throw new ConfigError('Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
   }
+  if (parsed.data.BILLING_REPORT_LEASE_SECONDS * 1000 < parsed.data.STRIPE_TIMEOUT_MS + 1000) {
+    throw new ConfigError('Invalid configuration:\n  BILLING_REPORT_LEASE_SECONDS: must exceed STRIPE_TIMEOUT_MS by at least a second (a claimed row must be sendable within its lease)');
+  }
   try {
     resolvePlans(parsed.data.BILLING_PLANS);
   } catch (err) {

@@ -31,6 +31,7 @@ export function createBillingServices(db: Database, config: Config, log: Logger)
         concurrency: config.BILLING_REPORT_CONCURRENCY,
         maxPerSecond: config.BILLING_REPORT_MAX_PER_SECOND,
         leaseSeconds: config.BILLING_REPORT_LEASE_SECONDS,
+        callTimeoutMs: config.STRIPE_TIMEOUT_MS,
         maxAttempts: config.BILLING_REPORT_MAX_ATTEMPTS,
         backoffSeconds: config.BILLING_REPORT_BACKOFF_SECONDS,
       }, billingLog)

@@ -13,6 +13,8 @@ export interface OutboxSettings {
   maxPerSecond: number;
   /** A claimed row that is not marked within this long is claimed again. */
   leaseSeconds: number;
+  /** Timeout of one Stripe call, ms: a send is only started while the lease outlasts it. */
+  callTimeoutMs: number;
   /** Failed sends before a row is flagged for an operator. */
   maxAttempts: number;
   /** First retry delay, seconds (doubles per attempt, at most 300). */
@@ -36,6 +38,8 @@ interface Outcome {
   /** Retry after this many seconds. */
   retryIn?: number;
   flag?: boolean;
+  /** Not sent (the lease ran short): claimable again at once. */
+  released?: boolean;
 }
 
 export interface OutboxPass {
@@ -111,6 +115,7 @@ export class MeterOutbox {
 
   /** One claim → send → mark round of up to `limit` rows, then the pending cancellations. */
   async pass(limit = this.settings.concurrency * 50): Promise<OutboxPass> {
+    const claimedAt = Date.now();
     const rows = returned<ClaimedRow>(await this.db.dataSource.query(
       `UPDATE usage_records u SET next_report_at = clock_timestamp() + make_interval(secs => $2), report_attempts = u.report_attempts + 1
          FROM (SELECT id FROM usage_records
@@ -121,27 +126,45 @@ export class MeterOutbox {
         RETURNING u.id, u.tenant_id, u.meter, u.quantity, u.idempotency_key, u.occurred_at, u.report_attempts`,
       [limit, this.settings.leaseSeconds],
     ));
-    const outcomes = rows.length ? await this.send(rows) : [];
-    await this.mark(outcomes);
+    // A send starts only while the lease will outlast it, so another replica never re-claims a row
+    // this one may still deliver; rows left over are released at once for the next claim.
+    const sendBy = claimedAt + this.settings.leaseSeconds * 1000 - this.settings.callTimeoutMs - 500;
+    const outcomes = rows.length ? await this.send(rows, sendBy) : [];
     const cancelled = await this.cancellations();
     const pass = { claimed: rows.length, reported: 0, failed: 0, flagged: 0, cancelled };
     for (const o of outcomes) {
       if (o.ok) pass.reported++;
+      else if (o.released) continue;
       else if (o.flag) pass.flagged++;
       else pass.failed++;
     }
-    if (pass.failed || pass.flagged) this.log.warn({ ...pass, example: outcomes.find((o) => !o.ok)?.error }, 'some usage could not be reported to Stripe yet');
+    if (pass.failed || pass.flagged) this.log.warn({ ...pass, example: outcomes.find((o) => !o.ok && !o.released)?.error }, 'some usage could not be reported to Stripe yet');
     return pass;
   }
 
-  private async send(rows: ClaimedRow[]): Promise<Outcome[]> {
+  /** Sends rows `concurrency` at a time; outcomes are marked in batches as they come (a crash loses few marks). */
+  private async send(rows: ClaimedRow[], sendBy: number): Promise<Outcome[]> {
     const customers = await this.customersOf([...new Set(rows.map((r) => r.tenant_id))]);
     const queue = [...rows];
     const outcomes: Outcome[] = [];
+    let pending: Outcome[] = [];
+    let marking = Promise.resolve();
+    const flush = () => {
+      const batch = pending;
+      pending = [];
+      marking = marking.then(() => this.mark(batch));
+    };
     const worker = async () => {
-      for (let row = queue.shift(); row; row = queue.shift()) outcomes.push(await this.sendOne(row, customers.get(row.tenant_id)));
+      for (let row = queue.shift(); row; row = queue.shift()) {
+        const outcome = Date.now() > sendBy ? { id: row.id, ok: false, released: true, retryIn: 0, error: 'released: the lease ran short' } : await this.sendOne(row, customers.get(row.tenant_id));
+        outcomes.push(outcome);
+        pending.push(outcome);
+        if (pending.length >= 200) flush();
+      }
     };
     await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, rows.length) }, worker));
+    flush();
+    await marking;
     return outcomes;
   }
 
