@@ -62,6 +62,11 @@ describe('billing API with Stripe (local server)', () => {
     const [a, b] = [await signUp(t.url), await signUp(t.url)];
     expect((await gql(t.url, BILLING, {}, { token: a.token })).data!.billing).toMatchObject({ plan: { name: 'free' }, subscriptionStatus: null, stripeConnected: true, hasStripeCustomer: false });
     expect((await gql(t.url, CHECKOUT, { plan: 'free' }, { token: a.token })).data!.createCheckoutSession.userErrors[0]).toMatchObject({ field: ['plan'], code: 'UNKNOWN_PLAN' });
+    fake.faultPath = '/v1/checkout/sessions';
+    fake.failNext(1, '500-before');
+    const failed = (await gql(t.url, CHECKOUT, { plan: 'pro' }, { token: a.token })).data!.createCheckoutSession;
+    fake.faultPath = '/v1/billing/meter_events';
+    expect(failed).toMatchObject({ url: null, userErrors: [{ field: null, code: 'STRIPE_UNAVAILABLE' }] });
     const checkout = (await gql(t.url, CHECKOUT, { plan: 'pro' }, { token: a.token })).data!.createCheckoutSession;
     expect(checkout.userErrors).toEqual([]);
     expect(checkout.url).toMatch(/\/checkout\/cs_test_/);

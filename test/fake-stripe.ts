@@ -12,7 +12,7 @@
  * portal sessions, subscriptions (made by `completeCheckout`) and `invoices/create_preview`
  * pricing metered items from the meter events of the period.
  *
- * Fault injection on meter events: `failNext(n, kind)` and `errorRate` (random kinds) — a 500
+ * Fault injection on meter events (or `faultPath`): `failNext(n, kind)` and `errorRate` (random kinds) — a 500
  * before or after recording the event, a 429, a response that never comes (the client times out
  * after the event was recorded), or a connection dropped after recording.
  */
@@ -65,6 +65,8 @@ export class FakeStripe {
   /** Random faults on meter events (0..1), with kinds drawn from `randomKinds`. */
   errorRate = 0;
   randomKinds: FaultKind[] = ['500-before', '500-after', '429', 'drop-after'];
+  /** The path faults apply to. */
+  faultPath = '/v1/billing/meter_events';
   /** Every meter event request, in arrival order (retries included). */
   readonly meterEventRequests: { identifier: string; value: number }[] = [];
   /** Accepted meter events by identifier (each once). */
@@ -159,7 +161,7 @@ export class FakeStripe {
         if (seen && seen.fingerprint !== fingerprint) throw new StripeError(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`);
         if (seen) return send(seen.status, seen.body, true);
       }
-      const fault = url.pathname === '/v1/billing/meter_events' ? this.drawFault() : null;
+      const fault = url.pathname === this.faultPath ? this.drawFault() : null;
       if (fault === '500-before') throw new StripeError(500, 'api_error', 'An unknown error occurred');
       if (fault === '429') throw new StripeError(429, 'invalid_request_error', 'Request rate limit exceeded.', { code: 'rate_limit' });
       const result = this.route(method, url.pathname, params);

@@ -84,7 +84,7 @@ export class BillingResolver {
   @Authorized('billing:write')
   @Mutation(() => BillingPortalSessionPayload, { description: 'A Stripe billing portal URL: payment methods, invoices, plan changes, cancellation.' })
   async createBillingPortalSession(@Arg('returnUrl') returnUrl: string, @Ctx() ctx: Context): Promise<BillingPortalSessionPayload> {
-    principalOf(ctx);
-    return toPayload(async () => ({ url: await ctx.services.billing.account.createBillingPortalSession(principalOf(ctx).tenantId, returnUrl, ctx.publicUrl) }), { url: null });
+    const { tenantId } = principalOf(ctx);
+    return toPayload(async () => ({ url: await ctx.services.billing.account.createBillingPortalSession(tenantId, returnUrl, ctx.publicUrl) }), { url: null });
   }
 }

@@ -6,7 +6,7 @@ import { Database } from '../db/database';
 import { billingPeriod, BillingState, gpuSecondsUsed, readBillingState } from './billing.repository';
 import { PlanService } from './plan.service';
 import { METERED_PRICES, Plan } from './plans';
-import { describeStripeError, statusOf } from './stripe-client';
+import { describeStripeError, isTransient, statusOf } from './stripe-client';
 
 /** A caller-fixable billing problem, reported in userErrors with its own code. */
 export const billingProblem = (field: string | null, code: string, message: string) =>
@@ -111,6 +111,17 @@ export class BillingService {
     return id;
   }
 
+  /** Stripe unreachable, rate limiting or failing: a userError the caller can retry, not a masked internal error. */
+  private async retryable<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof AppError || !isTransient(err)) throw err;
+      this.log.warn({ err: describeStripeError(err) }, `${what}: Stripe failed`);
+      throw billingProblem(null, 'STRIPE_UNAVAILABLE', `Stripe did not answer (${describeStripeError(err)}); try again in a moment`);
+    }
+  }
+
   /** Checkout for a subscription to a purchasable plan: its flat price plus the metered training and inference prices. */
   async createCheckoutSession(m: EntityManager, tenantId: string, planName: string, urls: { successUrl?: string | null; cancelUrl?: string | null; publicUrl: string }): Promise<string> {
     const plan = this.planService.plans[planName];
@@ -127,6 +138,10 @@ export class BillingService {
     if (state.subscriptionId && state.subscriptionStatus && !['canceled', 'incomplete_expired'].includes(state.subscriptionStatus)) {
       throw new AppError('CONFLICT', `the tenant already has a ${state.subscriptionStatus} subscription (${state.plan}); change or cancel it in the billing portal (createBillingPortalSession)`, { field: 'plan' });
     }
+    return this.retryable('checkout', () => this.checkout(stripe, tenantId, plan, urls));
+  }
+
+  private async checkout(stripe: Stripe, tenantId: string, plan: Plan, urls: { successUrl?: string | null; cancelUrl?: string | null; publicUrl: string }): Promise<string> {
     const customer = await this.ensureCustomer(tenantId);
     const keys = [plan.basePriceLookupKey, METERED_PRICES.training.lookupKey, METERED_PRICES.inference.lookupKey].filter((k): k is string => Boolean(k));
     const prices = await this.pricesByLookupKey(keys);
@@ -155,9 +170,11 @@ export class BillingService {
     if (returnUrl != null && !isHttpUrl(returnUrl)) throw billingProblem('returnUrl', 'INVALID_URL', 'returnUrl must be an http(s) URL');
     const stripe = this.stripe;
     if (!stripe) throw notConfigured();
-    const customer = await this.ensureCustomer(tenantId);
-    const session = await stripe.billingPortal.sessions.create({ customer, return_url: returnUrl ?? this.settings.returnUrl ?? `${publicUrl}/` });
-    return session.url;
+    return this.retryable('billing portal', async () => {
+      const customer = await this.ensureCustomer(tenantId);
+      const session = await stripe.billingPortal.sessions.create({ customer, return_url: returnUrl ?? this.settings.returnUrl ?? `${publicUrl}/` });
+      return session.url;
+    });
   }
 
   /** What the next invoice of the tenant's subscription would say now (`invoices.createPreview`); null without one. */
