@@ -33,7 +33,7 @@ const schema = z.object({
   /** Lifetime of an invitation token, seconds. */
   INVITATION_TTL_SECONDS: int(60, 30 * 86_400).default(7 * 86_400),
   /** Largest accepted JSON request body, bytes. */
-  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Deepest accepted query (selection nesting). */
   MAX_QUERY_DEPTH: int(2, 100).default(12),
   /** Highest accepted query cost (Shopify-style: objects 1, connections × first). */
@@ -100,6 +100,20 @@ const schema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   /** S3 blob store: secret key, set together with S3_ACCESS_KEY_ID. */
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Model cache per API process: artifact bytes kept loaded (least recently used versions are unloaded first). */
+  INFERENCE_CACHE_BYTES: z.coerce.number().int().min(0).default(512 * 1024 ** 2),
+  /** Micro-batching: how long the first request for a model version waits for others to join its batch, ms (0: next tick). */
+  INFERENCE_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(2),
+  /** Micro-batching: most texts (or recommendation requests) in one batch; a full batch runs at once. */
+  INFERENCE_MAX_BATCH: int(1, 4096).default(64),
+  /** Texts longer than this many characters are cut before the model sees them (the answer flags them). */
+  INFERENCE_MAX_TEXT_CHARS: int(100, 10_000_000).default(20_000),
+  /** Per-API-key (or per-user) inference bucket, separate from the query-cost one: capacity in requests. */
+  INFERENCE_RATE_LIMIT_CAPACITY: int(1, 10_000_000).default(600),
+  /** Per-API-key inference bucket: requests restored per second. */
+  INFERENCE_RATE_LIMIT_RESTORE_RATE: z.coerce.number().min(0.01).max(10_000_000).default(20),
+  /** How often counted inference requests are written to the usage ledger, seconds. */
+  INFERENCE_USAGE_FLUSH_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
   /** Stripe secret key. Unset: ledger-only billing (usage accrues in the ledger and is reported once a key is set). */
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   /** Signing secret of the `POST /webhooks/stripe` endpoint (whsec_…); webhooks are refused while it is unset. */

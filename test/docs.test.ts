@@ -1,21 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildSchema, Kind, OperationDefinitionNode, parse, validate } from 'graphql';
+import { buildSchema, parse, validate } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { docOperations, RUN_WITH_TRAINED_MODELS } from './doc-operations';
 import { gql, startTestApi, TestApi, uniqueEmail } from './helpers';
-
-/** The operations in docs/api.md, by name, exactly as a reader would paste them. */
-function docOperations(): Map<string, string> {
-  const md = fs.readFileSync(path.resolve(__dirname, '../docs/api.md'), 'utf8');
-  const ops = new Map<string, string>();
-  for (const [, block] of md.matchAll(/```graphql\n([\s\S]*?)```/g)) {
-    const op = parse(block).definitions[0] as OperationDefinitionNode;
-    if (op.kind !== Kind.OPERATION_DEFINITION || !op.name) throw new Error(`docs/api.md has an unnamed block:\n${block}`);
-    ops.set(op.name.value, block);
-  }
-  return ops;
-}
 
 let t: TestApi;
 const ops = docOperations();
@@ -120,6 +109,7 @@ describe('docs/api.md', () => {
     for (const [name, query] of ops) {
       expect({ name, errors: validate(schema, parse(query)).map((e) => e.message) }).toEqual({ name, errors: [] });
       if (name === 'RunMetricLogged') used.add(name); // its live stream is exercised in test/runs.test.ts
+      if (RUN_WITH_TRAINED_MODELS.includes(name)) used.add(name); // run as written in test/inference.test.ts
     }
   });
 

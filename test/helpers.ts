@@ -31,6 +31,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     DATABASE_POOL_SIZE: '10',
     RATE_LIMIT_CAPACITY: '1000000',
     RATE_LIMIT_RESTORE_RATE: '1000000',
+    INFERENCE_RATE_LIMIT_CAPACITY: '1000000',
+    INFERENCE_RATE_LIMIT_RESTORE_RATE: '1000000',
     // Test servers share one database and so one run queue: only the tests about training dispatch.
     DISPATCHER_ENABLED: 'false',
     // A dispatching server gets a queue of its own; the others only enqueue, into one shared queue.

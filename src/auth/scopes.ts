@@ -7,6 +7,7 @@ export const SCOPES = [
   'runs:read',
   'runs:write',
   'models:read',
+  'models:write',
   'models:invoke',
   'billing:read',
   'billing:write',
@@ -15,7 +16,7 @@ export const SCOPES = [
 export type Scope = (typeof SCOPES)[number];
 
 const READ: Scope[] = ['datasets:read', 'runs:read', 'models:read', 'billing:read'];
-const WORK: Scope[] = [...READ, 'datasets:write', 'runs:write', 'models:invoke'];
+const WORK: Scope[] = [...READ, 'datasets:write', 'runs:write', 'models:write', 'models:invoke'];
 
 const BY_ROLE: Record<Role, readonly Scope[]> = {
   [Role.OWNER]: SCOPES,

@@ -35,9 +35,10 @@ export class AppError extends GraphQLError {
 
   constructor(code: ErrorCode, message: string, opts: { field?: string | string[]; problems?: FieldProblem[]; extensions?: Record<string, unknown> } = {}) {
     const status = HTTP_STATUS[code];
-    super(message, { extensions: { code, ...(status ? { http: { status } } : {}), ...opts.extensions } });
-    this.code = code;
     const field = opts.field === undefined ? null : Array.isArray(opts.field) ? opts.field : [opts.field];
+    // Top-level errors name the input at fault too (`extensions.field`), as userErrors do.
+    super(message, { extensions: { code, ...(field ? { field } : {}), ...(status ? { http: { status } } : {}), ...opts.extensions } });
+    this.code = code;
     this.problems = opts.problems ?? [{ field, message, code }];
   }
 }

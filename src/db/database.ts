@@ -54,6 +54,24 @@ export class TenantTransaction {
   }
 
   /**
+   * Commits what is open and gives the connection back to the pool; a later `manager()` call begins
+   * a new transaction. For a request about to wait on work that needs no database (model inference),
+   * so waiting requests do not hold the pool.
+   */
+  async commitAndRelease(): Promise<void> {
+    if (this.finished || !this.opening) return;
+    const opening = this.opening;
+    this.opening = null;
+    const runner = await opening.catch(() => null);
+    if (!runner) return;
+    try {
+      if (runner.isTransactionActive) await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
    * Commits when `ok`, otherwise rolls back; always releases the connection. Idempotent, and safe
    * while the transaction is still opening (a client that hangs up mid-request): it waits for the
    * connection, then rolls back; later `manager()` calls fail instead of opening a new one.

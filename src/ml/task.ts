@@ -321,6 +321,8 @@ export interface RecommendationPredictor {
   recommend(userId: string, limit: number, options?: RecommendOptions): Promise<ScoredItem[]>;
   /** Predicted rating; unknown users or items fall back to biases / the global mean. */
   predictRating(userId: string, itemId: string): Promise<number>;
+  /** Whether the user was in the training data (false: `recommend` answers with popular items). */
+  knowsUser(userId: string): boolean;
 }
 
 export interface TranslateOptions {
@@ -332,6 +334,8 @@ export interface TranslateOptions {
 export interface TranslationPredictor {
   readonly task: 'translation';
   translate(texts: string[], options?: TranslateOptions): Promise<string[]>;
+  /** True when the model reads only the head of `text` (longer than its input limit); the answer then says so. */
+  inputTruncated(text: string): boolean;
 }
 
 export interface SummarizeOptions {
@@ -342,6 +346,8 @@ export interface SummarizeOptions {
 export interface SummarizationPredictor {
   readonly task: 'summarization';
   summarize(texts: string[], options?: SummarizeOptions): Promise<string[]>;
+  /** True when the model reads only the head of `text` (longer than its input limit); the answer then says so. */
+  inputTruncated(text: string): boolean;
 }
 
 export interface ClassPrediction {
@@ -355,6 +361,8 @@ export interface ClassPrediction {
 export interface ClassificationPredictor {
   readonly task: 'classification';
   classify(texts: string[]): Promise<ClassPrediction[]>;
+  /** True when the model reads only the head of `text` (longer than its input limit); the answer then says so. */
+  inputTruncated(text: string): boolean;
 }
 
 export interface PredictorsByTask {

@@ -9,8 +9,12 @@ export class ModelVersion {
   @Column('integer') version!: number;
   @Column('uuid', { name: 'run_id', nullable: true }) runId!: string | null;
   @Column('text', { name: 'artifact_key' }) artifactKey!: string;
+  @Column('bigint', { name: 'artifact_bytes', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
+  artifactBytes!: number | null;
   @Column('jsonb', { nullable: true }) evaluation!: Record<string, unknown> | null;
   @Column('text', { name: 'dataset_sha256', nullable: true }) datasetSha256!: string | null;
   @Column('uuid', { name: 'parent_version_id', nullable: true }) parentVersionId!: string | null;
+  @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;
+  @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

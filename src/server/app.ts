@@ -161,6 +161,7 @@ export async function startServer(config: Config, services: Services, log: Logge
       log: log.child({ requestId, tenantId: principal?.tenantId, userId: principal?.userId, apiKeyId: principal?.apiKeyId }),
       publicUrl: transport.publicUrl,
       clientKey: transport.clientKey,
+      extensions: {},
     };
   };
 

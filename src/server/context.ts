@@ -26,6 +26,8 @@ export interface Context {
   publicUrl: string;
   /** Client key for anonymous rate limiting (the remote address). */
   clientKey: string;
+  /** Entries resolvers add to the response's `extensions` (e.g. the inference rate limit). */
+  extensions: Record<string, unknown>;
 }
 
 function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
@@ -54,6 +56,12 @@ export function principalOf(ctx: Context): Principal {
 export function tenantManager(ctx: Context): Promise<EntityManager> {
   principalOf(ctx);
   return ctx.tx!.manager();
+}
+
+/** The request's tenant transaction itself (for services that release it early), or UNAUTHENTICATED. */
+export function requestTransaction(ctx: Context): TenantTransaction {
+  principalOf(ctx);
+  return ctx.tx!;
 }
 
 /** Tenant-private lists are readable only for the tenant the request acts for (pick another with X-Tenant-Id). */

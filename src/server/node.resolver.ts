@@ -14,7 +14,8 @@ import { Dataset } from '../datasets/dataset.entity';
 import { presentDataset } from '../datasets/dataset.types';
 import { ModelVersion } from '../models/model-version.entity';
 import { TrainingRun } from '../training/training-run.entity';
-import { presentVersion } from '../training/training-run.resolver';
+import { presentModel, presentVersion } from '../models/model.types';
+import { Model } from '../models/model.entity';
 import { presentRun } from '../training/training-run.types';
 import { presentInvitation, presentMembership, presentTenant, presentUser } from '../tenancy/tenancy.types';
 import { Context, principalOf, tenantManager } from './context';
@@ -33,6 +34,7 @@ const fetchers: Record<string, NodeFetcher> = {
   ApiKey: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(ApiKey, { id }); return x && presentApiKey(x); } },
   Dataset: { scope: 'datasets:read', fetch: async (m, id) => { const x = await m.findOneBy(Dataset, { id }); return x && presentDataset(x); } },
   TrainingRun: { scope: 'runs:read', fetch: async (m, id) => { const x = await m.findOneBy(TrainingRun, { id }); return x && presentRun(x); } },
+  Model: { scope: 'models:read', fetch: async (m, id) => { const x = await m.findOneBy(Model, { id }); return x && presentModel(x); } },
   ModelVersion: { scope: 'models:read', fetch: async (m, id) => { const x = await m.findOneBy(ModelVersion, { id }); return x && presentVersion(x); } },
 };
 

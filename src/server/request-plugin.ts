@@ -74,7 +74,7 @@ export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits
             result.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
           }
           if (result.errors) result.errors = result.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: ctx.requestId } }));
-          result.extensions = { ...result.extensions, cost, requestId: ctx.requestId };
+          result.extensions = { ...result.extensions, ...ctx.extensions, cost, requestId: ctx.requestId };
           rc.response.http.headers.set('x-request-id', ctx.requestId);
           const outcome = result.errors?.length ? String(result.errors[0].extensions?.code ?? 'ERROR') : 'OK';
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -9,6 +9,8 @@ import { authChecker } from './auth-checker';
 import { NodeResolver } from './node.resolver';
 import { DatasetResolver } from '../datasets/dataset.resolver';
 import { TrainingRunResolver } from '../training/training-run.resolver';
+import { ModelResolver, ModelVersionResolver } from '../models/model.resolver';
+import { InferenceResolver } from '../inference/inference.resolver';
 import { BillingResolver } from '../billing/billing.resolver';
 import { createPubSub } from '@graphql-yoga/subscription';
 
@@ -24,6 +26,9 @@ export const resolvers: NonEmptyArray<Function> = [
   MembershipResolver,
   DatasetResolver,
   TrainingRunResolver,
+  ModelResolver,
+  ModelVersionResolver,
+  InferenceResolver,
   BillingResolver,
 ];
 

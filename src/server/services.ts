@@ -8,6 +8,11 @@ import { BillingServices, createBillingServices } from '../billing';
 import { Config } from '../config';
 import { Database } from '../db/database';
 import { DatasetService } from '../datasets/dataset.service';
+import { InferenceService } from '../inference/inference.service';
+import { MicroBatcher } from '../inference/micro-batcher';
+import { ModelCache } from '../inference/model-cache';
+import { InferenceUsageMeter } from '../inference/usage-meter';
+import { ModelRegistryService } from '../models/model-registry.service';
 import { BlobStore } from '../storage/blob-store';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { Executor } from '../training/executor';
@@ -35,6 +40,10 @@ export interface Services {
   notifier: RunNotifier;
   pubSub: ReturnType<typeof createPubSub>;
   executor: Executor;
+  models: ModelRegistryService;
+  inference: InferenceService;
+  /** Inference requests counted into the usage ledger (flushed on shutdown). */
+  inferenceUsage: InferenceUsageMeter;
   billing: BillingServices;
   /** Base URL trainers reach the API at; set once the server listens. */
   internalApiUrl: { value: string };
@@ -92,5 +101,17 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
   datasets.storageLimit = (m, tenantId) => billing.plans.storageLimit(m, tenantId);
   const pubSub = createPubSub();
   const notifier = new RunNotifier(deps.databaseUrl, pubSub, log);
-  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, billing, internalApiUrl };
+  const cache = new ModelCache(config.INFERENCE_CACHE_BYTES);
+  const models = new ModelRegistryService(blobs, (versionId) => cache.evict(versionId));
+  const inferenceUsage = new InferenceUsageMeter(db, config.INFERENCE_USAGE_FLUSH_SECONDS, log);
+  const inference = new InferenceService(
+    models,
+    blobs,
+    cache,
+    new MicroBatcher({ windowMs: config.INFERENCE_BATCH_WINDOW_MS, maxBatch: config.INFERENCE_MAX_BATCH }),
+    inferenceUsage,
+    new RateLimiter(db, { capacity: config.INFERENCE_RATE_LIMIT_CAPACITY, restoreRate: config.INFERENCE_RATE_LIMIT_RESTORE_RATE }),
+    { maxTexts: 64, maxTextChars: config.INFERENCE_MAX_TEXT_CHARS },
+  );
+  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, models, inference, inferenceUsage, billing, internalApiUrl };
 }

@@ -16,6 +16,8 @@ export interface BlobStore {
   read(key: string): Promise<Readable>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
+  /** Size in bytes, or null when the blob does not exist. */
+  size(key: string): Promise<number | null>;
   /** Temporary blobs older than `olderThanMs` (left by crashes); returns how many were removed. */
   sweepTemp(olderThanMs: number): Promise<number>;
 }
@@ -63,6 +65,10 @@ export class LocalBlobStore implements BlobStore {
 
   async exists(key: string): Promise<boolean> {
     return fs.promises.access(this.pathOf(key)).then(() => true, () => false);
+  }
+
+  async size(key: string): Promise<number | null> {
+    return fs.promises.stat(this.pathOf(key)).then((s) => s.size, () => null);
   }
 
   async sweepTemp(olderThanMs: number): Promise<number> {

@@ -203,10 +203,13 @@ export class TrainerGateway {
   /** Succeeds the run: closes its GPU time, registers the model version, all in one transaction. */
   async complete(id: TrainerIdentity, input: CompleteInput): Promise<void> {
     const key = artifactKey(id.tenantId, id.runId, id.attempt);
-    if (!(await this.blobs.exists(key))) throw new TrainerRefused(400, 'BAD_REQUEST', 'PUT /artifact before /complete');
+    const artifactBytes = await this.blobs.size(key);
+    if (artifactBytes === null) throw new TrainerRefused(400, 'BAD_REQUEST', 'PUT /artifact before /complete');
     await this.withRun(id, async (m, run) => {
       if (run.status !== 'RUNNING') throw new TrainerRefused(409, 'SUPERSEDED', `the run is ${run.status}`);
       await closeAttempt(m, run, 'succeeded', this.settings.heartbeatSeconds * 3);
+      // Runs of one model finishing together take version numbers one at a time.
+      await m.query(`SELECT 1 FROM models WHERE id = $1 FOR UPDATE`, [run.modelId]);
       const [{ next }]: { next: number }[] = await m.query(`SELECT coalesce(max(version), 0) + 1 AS next FROM model_versions WHERE model_id = $1`, [run.modelId]);
       const version = m.create(ModelVersion, {
         tenantId: run.tenantId,
@@ -214,6 +217,8 @@ export class TrainerGateway {
         version: next,
         runId: run.id,
         artifactKey: key,
+        artifactBytes,
+        createdBy: run.createdBy,
         evaluation: input.evaluation as unknown as Record<string, unknown>,
         datasetSha256: run.datasetSha256,
         parentVersionId: run.parentVersionId,

@@ -8,6 +8,7 @@ import { validateHyperparameters } from '../ml/hyperparameters';
 import { getTask } from '../ml/registry';
 import { ModelVersion } from '../models/model-version.entity';
 import { Model } from '../models/model.entity';
+import { ModelVersionNode, presentVersion } from '../models/model.types';
 import { Context, principalOf, tenantManager } from '../server/context';
 import { BASE_MODELS } from './base-models';
 import { downsample } from './downsample';
@@ -19,7 +20,6 @@ import {
   MetricPoint,
   MetricsArgs,
   MetricSeries,
-  ModelVersionNode,
   presentRun,
   RunCheckpoint,
   RunComparison,
@@ -40,16 +40,6 @@ export interface RunNotice {
   kind: 'updated' | 'metrics';
   points?: { name: string; split: string; step: number; epoch: number; value: number }[];
 }
-
-export const presentVersion = (v: ModelVersion): ModelVersionNode =>
-  Object.assign(new ModelVersionNode(), {
-    id: toGlobalId('ModelVersion', v.id),
-    rowId: v.id,
-    modelId: v.modelId,
-    version: v.version,
-    evaluation: v.evaluation ? { details: null, ...(v.evaluation as object) } : null,
-    createdAt: v.createdAt,
-  });
 
 @Resolver(() => TrainingRunNode)
 export class TrainingRunResolver {

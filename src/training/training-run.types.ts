@@ -82,15 +82,6 @@ export class RunCheckpoint {
   @Field() createdAt!: Date;
 }
 
-@ObjectType('ModelVersion', { implements: Node, description: 'The artifact of a succeeded run.' })
-export class ModelVersionNode extends Node {
-  rowId!: string;
-  modelId!: string;
-  @Field(() => Int) version!: number;
-  @Field(() => RunEvaluationType, { nullable: true }) evaluation!: RunEvaluationType | null;
-  @Field() createdAt!: Date;
-}
-
 @ObjectType('TrainingRun', { implements: Node, description: 'One fine-tuning job: dataset + base + hyperparameters → a new model version.' })
 export class TrainingRunNode extends Node {
   rowId!: string;

@@ -521,6 +521,7 @@ export const classificationTask: TaskModule<ClassificationRow, ClassificationHyp
           return { label: state.tokenizer.labels[best], score: probs[i * C + best], scores };
         });
       },
+      inputTruncated: (text) => tokenize(text, state.tokenizer.lowercase).length > state.tokenizer.maxTokens,
     };
   },
 };

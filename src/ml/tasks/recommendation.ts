@@ -428,6 +428,7 @@ export const recommendationTask: TaskModule<RecommendationRow, RecommendationHyp
         const v = predictRaw(state, w, state.userIndex.get(userId), state.itemIndex.get(itemId));
         return state.config.mode === 'explicit' ? clipRating(state, v) : 1 / (1 + Math.exp(-v));
       },
+      knowsUser: (userId) => state.userIndex.has(userId),
     };
   },
 };

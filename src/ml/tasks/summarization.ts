@@ -437,6 +437,7 @@ export const summarizationTask: TaskModule<SummarizationRow, SummarizationHyperp
         const maxWords = options.maxLength ?? state.options.maxWords;
         return summarizeDocs(state, texts.map((t) => prepare(typeof t === 'string' ? t : '', state.options)), k, maxWords);
       },
+      inputTruncated: (text) => splitSentences(text).length > state.options.maxDocumentSentences,
     };
   },
 };

@@ -291,6 +291,7 @@ export const translationTask: TaskModule<TranslationRow, TranslationHyperparamet
         const maxLength = Math.max(1, Math.min(options.maxLength ?? state.options.maxTargetTokens, 2048));
         return decodeAll(state, texts.map((t) => (typeof t === 'string' ? t : '')), beam, maxLength);
       },
+      inputTruncated: (text) => state.source.encode(norm(text, state.options)).length > state.options.maxSourceTokens,
     };
   },
 };

@@ -1,0 +1,69 @@
+import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { presentVersion } from '../models/model.types';
+import { ModelRefInput } from '../models/model.types';
+import { Context, principalOf, requestTransaction } from '../server/context';
+import { Invocation } from './inference.service';
+import { ClassificationResult, RecommendationResult, SummarizationResult, TranslationResult } from './inference.types';
+
+/** Reports the caller's inference bucket in `extensions.inference`, beside the query-cost one. */
+function report(ctx: Context, invocation: Invocation) {
+  ctx.extensions.inference = { throttleStatus: invocation.throttleStatus };
+  return presentVersion(invocation.resolved.version);
+}
+
+@Resolver()
+export class InferenceResolver {
+  @Authorized('models:invoke')
+  @Query(() => RecommendationResult, { description: 'Top items for a user. Items the user rated in training are left out unless excludeSeen is false; an unknown user gets popular items (coldStart).' })
+  async recommend(
+    @Arg('model', () => ModelRefInput) model: ModelRefInput,
+    @Arg('userId') userId: string,
+    @Arg('limit', () => Int, { defaultValue: 10 }) limit: number,
+    @Arg('excludeSeen', { defaultValue: true }) excludeSeen: boolean,
+    @Arg('candidates', () => [String], { nullable: true, description: 'Rank only these items.' }) candidates: string[] | null,
+    @Ctx() ctx: Context,
+  ): Promise<RecommendationResult> {
+    const r = await ctx.services.inference.recommend(requestTransaction(ctx), principalOf(ctx), model, { userId, limit, excludeSeen, candidates });
+    return { modelVersion: report(ctx, r), items: r.items, coldStart: r.coldStart };
+  }
+
+  @Authorized('models:invoke')
+  @Query(() => TranslationResult, { description: 'Translates up to 64 texts; outputs in input order.' })
+  async translate(
+    @Arg('model', () => ModelRefInput) model: ModelRefInput,
+    @Arg('texts', () => [String]) texts: string[],
+    @Arg('beamSize', () => Int, { defaultValue: 1, description: '1 = greedy decoding.' }) beamSize: number,
+    @Ctx() ctx: Context,
+  ): Promise<TranslationResult> {
+    const r = await ctx.services.inference.translate(requestTransaction(ctx), principalOf(ctx), model, texts, beamSize);
+    return { modelVersion: report(ctx, r), translations: r.outputs, truncated: r.truncated };
+  }
+
+  @Authorized('models:invoke')
+  @Query(() => SummarizationResult, { description: 'Summarizes up to 64 documents; outputs in input order.' })
+  async summarize(
+    @Arg('model', () => ModelRefInput) model: ModelRefInput,
+    @Arg('texts', () => [String]) texts: string[],
+    @Arg('maxSentences', () => Int, { nullable: true, description: 'Sentences per summary (default: the model\'s).' }) maxSentences: number | null,
+    @Arg('maxTokens', () => Int, { nullable: true, description: 'Words per summary (default: the model\'s).' }) maxTokens: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<SummarizationResult> {
+    const r = await ctx.services.inference.summarize(requestTransaction(ctx), principalOf(ctx), model, texts, { maxSentences, maxTokens });
+    return { modelVersion: report(ctx, r), summaries: r.outputs, truncated: r.truncated };
+  }
+
+  @Authorized('models:invoke')
+  @Query(() => ClassificationResult, { description: 'Labels up to 64 texts with probabilities; outputs in input order.' })
+  async classify(@Arg('model', () => ModelRefInput) model: ModelRefInput, @Arg('texts', () => [String]) texts: string[], @Ctx() ctx: Context): Promise<ClassificationResult> {
+    const r = await ctx.services.inference.classify(requestTransaction(ctx), principalOf(ctx), model, texts);
+    return {
+      modelVersion: report(ctx, r),
+      predictions: r.outputs.map((p, i) => ({
+        label: p.label,
+        score: p.score,
+        scores: Object.entries(p.scores).map(([label, score]) => ({ label, score })).sort((a, b) => b.score - a.score),
+        truncated: r.truncated[i],
+      })),
+    };
+  }
+}
