@@ -102,8 +102,11 @@ const schema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Model cache per API process: artifact bytes kept loaded (least recently used versions are unloaded first). */
   INFERENCE_CACHE_BYTES: z.coerce.number().int().min(0).default(512 * 1024 ** 2),
-  /** Micro-batching: how long the first request for a model version waits for others to join its batch, ms (0: next tick). */
-  INFERENCE_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(2),
+  /**
+   * Micro-batching: how long a request for an idle model version waits for others to join its batch,
+   * ms (0: next tick). While a batch runs, new requests wait for it and form the next batch anyway.
+   */
+  INFERENCE_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(1),
   /** Micro-batching: most texts (or recommendation requests) in one batch; a full batch runs at once. */
   INFERENCE_MAX_BATCH: int(1, 4096).default(64),
   /** Texts longer than this many characters are cut before the model sees them (the answer flags them). */

@@ -311,6 +311,24 @@ withData('model registry and inference on models trained through the run API', (
     expect(tf.memory().numTensors).toBe(tensors);
   }, 120_000);
 
+  it('evicts under a small byte budget and frees the evicted model\'s tensors', async () => {
+    const small = await startTestApi({ INFERENCE_CACHE_BYTES: '1' });
+    try {
+      const tensors = tf.memory().numTensors;
+      const cache = small.api.services.inference.cache;
+      expect((await gql(small.url, CLASSIFY, { model: { name: 'sentiment' }, texts: ['profit rose'] }, { token: a.token })).errors).toBeUndefined();
+      const withClassifier = tf.memory().numTensors;
+      expect(withClassifier).toBeGreaterThan(tensors);
+      expect((await gql(small.url, TRANSLATE, { model: { name: 'de-en' }, texts: [pairs[0].source] }, { token: a.token })).errors).toBeUndefined();
+      expect(cache.stats()).toMatchObject({ entries: 1, evictions: 1, loads: 2 });
+      expect(cache.has(rowId(classifier.id))).toBe(false);
+      cache.clear();
+      expect(tf.memory().numTensors).toBe(tensors);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('counts every call into the usage ledger as inference_requests', async () => {
     const counted = async (user: TestUser) => {
       await t.api.services.inferenceUsage.flush();

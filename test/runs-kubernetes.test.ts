@@ -54,7 +54,8 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 
 async function launch(gpus = 1): Promise<string> {
   const res = await gql(t.url, `mutation($input: LaunchRunInput!) { launchRun(input: $input) { run { id } userErrors { message } } }`, { input: { modelName: 'k8s', task: 'RECOMMENDATION', datasetId: dataset, gpus, hyperparameters: { epochs: 1 } } }, { token: a.token });
-  return res.data!.launchRun.run.id;
+  if (!res.data?.launchRun.run) throw new Error(`launchRun: ${JSON.stringify(res)}`);
+  return res.data.launchRun.run.id;
 }
 
 const runOf = async (id: string) => (await gql(t.url, RUN, { id }, { token: a.token })).data!.run;

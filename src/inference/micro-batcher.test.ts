@@ -28,6 +28,26 @@ describe('MicroBatcher', () => {
     expect(sizes.sort()).toEqual([1, 2, 3]);
   });
 
+  it('keeps one batch in flight per key: what arrives meanwhile runs next, as one batch', async () => {
+    const batcher = new MicroBatcher({ windowMs: 0, maxBatch: 100 });
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const run = async (items: number[]) => {
+      batches.push(items);
+      if (batches.length === 1) await gate; // the first batch is slow
+      return items;
+    };
+    const first = batcher.submit('k', [1], run);
+    await new Promise((r) => setTimeout(r, 5));
+    const later = [batcher.submit('k', [2], run), batcher.submit('k', [3], run), batcher.submit('k', [4], run)];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(batches).toEqual([[1]]); // nothing else started while the first batch ran
+    release();
+    await Promise.all([first, ...later]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
   it('rejects every item of a batch whose runner throws', async () => {
     const batcher = new MicroBatcher({ windowMs: 0, maxBatch: 10 });
     const run = async (): Promise<string[]> => {

@@ -1,7 +1,10 @@
 /**
- * Micro-batching: items submitted under the same key within `windowMs` of the first one (or until
- * `maxBatch` items wait) run as one batch. One request may submit several items (a list of texts);
- * each item gets its own result, or its own error, so one bad item never fails its neighbours.
+ * Micro-batching with one batch in flight per key (model version + options). An item for an idle
+ * key waits at most `windowMs` for company, then runs; items arriving while a batch runs wait for
+ * it and then run together as the next batch (up to `maxBatch`), so under load batches grow by
+ * themselves and at low load nothing waits longer than the window. Batches of one key never
+ * interleave on the (single-threaded) backend. One request may submit several items (a list of
+ * texts); each gets its own result, or its own error, so one bad item never fails its neighbours.
  */
 export interface BatcherOptions {
   /** How long the first item of a batch waits for company; 0 = the next turn of the event loop. */
@@ -24,6 +27,8 @@ interface Waiting<I, O> {
 interface Queue<I, O> {
   waiting: Waiting<I, O>[];
   timer: NodeJS.Timeout | null;
+  /** A batch of this key is running; the next one starts when it ends. */
+  running: boolean;
 }
 
 export interface BatcherStats {
@@ -45,39 +50,47 @@ export class MicroBatcher {
   submit<I, O>(key: string, items: I[], run: BatchRunner<I, O>): Promise<O[]> {
     let queue = this.queues.get(key) as Queue<I, O> | undefined;
     if (!queue) {
-      queue = { waiting: [], timer: null };
+      queue = { waiting: [], timer: null, running: false };
       this.queues.set(key, queue as Queue<unknown, unknown>);
     }
     const q = queue;
     const results = items.map((item) => new Promise<O>((resolve, reject) => q.waiting.push({ item, run, resolve, reject })));
-    if (q.waiting.length >= this.options.maxBatch) this.flush(key);
-    else if (!q.timer) q.timer = setTimeout(() => this.flush(key), this.options.windowMs);
+    if (!q.running) {
+      if (q.waiting.length >= this.options.maxBatch) this.flush(key);
+      else q.timer ??= setTimeout(() => this.flush(key), this.options.windowMs);
+    }
     return Promise.all(results);
   }
 
   private flush(key: string): void {
     const queue = this.queues.get(key);
-    if (!queue) return;
+    if (!queue || queue.running) return;
     if (queue.timer) clearTimeout(queue.timer);
     queue.timer = null;
     const batch = queue.waiting.splice(0, this.options.maxBatch);
-    if (queue.waiting.length) queue.timer = setTimeout(() => this.flush(key), 0);
-    else this.queues.delete(key);
-    if (!batch.length) return;
+    if (!batch.length) {
+      this.queues.delete(key);
+      return;
+    }
+    queue.running = true;
     this.counters.batches++;
     this.counters.items += batch.length;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
-    batch[0].run(batch.map((w) => w.item)).then(
-      (out) => {
-        batch.forEach((w, i) => {
-          const r = out[i];
-          if (r instanceof Error) w.reject(r);
-          else if (out.length !== batch.length) w.reject(new Error(`batch returned ${out.length} results for ${batch.length} items`));
-          else w.resolve(r);
-        });
-      },
-      (err) => batch.forEach((w) => w.reject(err)),
-    );
+    const settle = (out: Array<unknown> | null, err?: unknown) => {
+      batch.forEach((w, i) => {
+        if (!out) return w.reject(err);
+        const r = out[i];
+        if (out.length !== batch.length) w.reject(new Error(`batch returned ${out.length} results for ${batch.length} items`));
+        else if (r instanceof Error) w.reject(r);
+        else w.resolve(r);
+      });
+      queue.running = false;
+      // What arrived meanwhile runs now, as one batch.
+      this.flush(key);
+    };
+    Promise.resolve()
+      .then(() => batch[0].run(batch.map((w) => w.item)))
+      .then((out) => settle(out), (err) => settle(null, err));
   }
 
   stats(): BatcherStats {

@@ -154,13 +154,17 @@ export class RunDispatcher {
     return rows[0]?.tenant_id ?? null;
   }
 
-  /** Requeues runs whose worker went silent. Every replica may run this; SKIP LOCKED keeps them apart. */
+  /**
+   * Requeues this deployment's runs (launched into its queue) whose worker went silent. Every
+   * replica may run this; SKIP LOCKED keeps them apart.
+   */
   async reap(): Promise<number> {
     const stale: { id: string; tenant_id: string; attempt: number; status: string }[] = await this.db.dataSource.query(
       `SELECT r.id, r.tenant_id, r.attempt, r.status FROM training_runs r JOIN run_attempts a ON a.run_id = r.id AND a.attempt = r.attempt
-        WHERE (r.status = 'RUNNING' AND r.last_heartbeat_at < clock_timestamp() - make_interval(secs => $1))
-           OR (r.status = 'PROVISIONING' AND a.started_at < clock_timestamp() - make_interval(secs => $2))`,
-      [this.settings.heartbeatTimeoutSeconds, this.settings.provisioningTimeoutSeconds],
+        WHERE (r.queue = $3 OR r.queue IS NULL)
+          AND ((r.status = 'RUNNING' AND r.last_heartbeat_at < clock_timestamp() - make_interval(secs => $1))
+            OR (r.status = 'PROVISIONING' AND a.started_at < clock_timestamp() - make_interval(secs => $2)))`,
+      [this.settings.heartbeatTimeoutSeconds, this.settings.provisioningTimeoutSeconds, this.queue.name],
     );
     for (const r of stale) {
       const silence = r.status === 'RUNNING' ? `no heartbeat for ${this.settings.heartbeatTimeoutSeconds} s` : `the worker did not start within ${this.settings.provisioningTimeoutSeconds} s`;

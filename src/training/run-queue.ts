@@ -25,7 +25,7 @@ export interface DispatchRunJob {
  * transaction, so a run and its job are created together or not at all.
  */
 export class RunQueue {
-  constructor(private readonly boss: PgBoss, private readonly name: string, onError: (err: Error) => void) {
+  constructor(private readonly boss: PgBoss, readonly name: string, onError: (err: Error) => void) {
     // pg-boss emits connection errors (e.g. Postgres restarting); unheard, they would crash the process.
     boss.on('error', onError);
   }

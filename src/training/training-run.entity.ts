@@ -31,6 +31,8 @@ export class TrainingRun {
   @Column('jsonb') hyperparameters!: Record<string, unknown>;
   @Column('integer') gpus!: number;
   @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey!: string | null;
+  /** The run queue (deployment) it was launched into; that deployment's reaper watches it. */
+  @Column('text', { nullable: true }) queue!: string | null;
   @Column('text') status!: RunStatus;
   @Column('integer') attempt!: number;
   @Column('integer', { name: 'max_attempts' }) maxAttempts!: number;

@@ -109,6 +109,7 @@ export class TrainingRunService {
         hyperparameters,
         gpus,
         idempotencyKey: key,
+        queue: this.queue.name,
         status: 'QUEUED',
         attempt: 1,
         maxAttempts: this.settings.maxAttempts,
