@@ -73,7 +73,7 @@ async function main() {
     const dbUrl = db.url;
     const port = await freePort();
     server = spawn(process.execPath, [MAIN, 'serve'], {
-      env: { ...process.env, DATABASE_URL: dbUrl, MIGRATE_ON_START: 'true', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(WORK, 'data'), LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789', DATASET_MAX_FILE_BYTES: String(64 * 1024 ** 3), DATASET_MAX_TOTAL_BYTES: String(256 * 1024 ** 3) },
+      env: { ...process.env, DATABASE_URL: dbUrl, MIGRATE_ON_START: 'true', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(WORK, 'data'), LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789', DATASET_MAX_FILE_BYTES: String(64 * 1024 ** 3), DATASET_MAX_TOTAL_BYTES: String(256 * 1024 ** 3), BILLING_PLANS: JSON.stringify({ free: { datasetBytes: 256 * 1024 ** 3 } }) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}/graphql`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resolvePlans } from './billing/plans';
 
 /**
  * The one place that reads the environment. Every variable is documented here and in
@@ -120,6 +121,36 @@ const schema = z.object({
   INFERENCE_RATE_LIMIT_RESTORE_RATE: z.coerce.number().min(0.01).max(10_000_000).default(20),
   /** How often counted inference requests are written to the usage ledger, seconds. */
   INFERENCE_USAGE_FLUSH_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
+  /** Stripe secret key. Unset: ledger-only billing (usage accrues in the ledger and is reported once a key is set). */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  /** Signing secret of the `POST /webhooks/stripe` endpoint (whsec_…); webhooks are refused while it is unset. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Stripe API base URL (default Stripe's); e.g. a local Stripe-compatible server for tests. */
+  STRIPE_API_URL: z.string().url().optional(),
+  /** Timeout of one Stripe call, milliseconds. */
+  STRIPE_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Plan overrides as JSON, merged over the built-in free/pro/enterprise (src/billing/plans.ts), e.g. {"free":{"gpuHoursPerPeriod":5}}. */
+  BILLING_PLANS: z.string().optional(),
+  /** How long a subscription may be past_due before new launches are refused (PAYMENT_REQUIRED), seconds. */
+  BILLING_GRACE_PERIOD_SECONDS: int(0, 90 * 86_400).default(3 * 86_400),
+  /** A RUNNING attempt writes its GPU-seconds to the ledger at least this often (the outbox reports each slice). */
+  BILLING_SLICE_SECONDS: int(1, 3600).default(60),
+  /** How often the outbox looks for unreported ledger rows, seconds. */
+  BILLING_REPORT_INTERVAL_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
+  /** Meter events in flight at once (Stripe's v1 meter event endpoint allows 1,000 calls/s in live mode). */
+  BILLING_REPORT_CONCURRENCY: int(1, 64).default(8),
+  /** Upper bound of meter events sent per second by one process. */
+  BILLING_REPORT_MAX_PER_SECOND: int(1, 10_000).default(800),
+  /** A claimed ledger row not marked within this long is claimed again (a worker died mid-send), seconds. */
+  BILLING_REPORT_LEASE_SECONDS: z.coerce.number().min(0.5).max(3600).default(60),
+  /** Failed sends of one row before it is flagged for an operator. */
+  BILLING_REPORT_MAX_ATTEMPTS: int(1, 1000).default(25),
+  /** First retry delay of a failed send, seconds; doubles per attempt up to 5 minutes. */
+  BILLING_REPORT_BACKOFF_SECONDS: z.coerce.number().min(0.01).max(300).default(1),
+  /** Where Checkout returns after payment, and the default portal return URL (default: PUBLIC_URL or http://localhost:<PORT>/). */
+  BILLING_RETURN_URL: z.string().url().optional(),
+  /** Run the billing outbox in this process (every replica may). */
+  BILLING_OUTBOX_ENABLED: bool.default(true),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -151,6 +182,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!parsed.data.S3_ACCESS_KEY_ID !== !parsed.data.S3_SECRET_ACCESS_KEY) {
     throw new ConfigError('Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
+  }
+  if (parsed.data.BILLING_REPORT_LEASE_SECONDS * 1000 < parsed.data.STRIPE_TIMEOUT_MS + 1000) {
+    throw new ConfigError('Invalid configuration:\n  BILLING_REPORT_LEASE_SECONDS: must exceed STRIPE_TIMEOUT_MS by at least a second (a claimed row must be sendable within its lease)');
+  }
+  try {
+    resolvePlans(parsed.data.BILLING_PLANS);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`);
   }
   return parsed.data;
 }

@@ -15,6 +15,8 @@ commands:
   migrate   apply pending database migrations and exit
   trainer   train one attempt of a run (started by an executor; see src/trainer/README.md)
   schema    write the GraphQL schema to schema.graphql (or --check to compare)
+  billing:report  report the unreported usage ledger to Stripe once, then exit (the API does this continuously)
+  billing:setup  create or find the Stripe meters and prices billing needs (STRIPE_SECRET_KEY), print their ids
   train     train a model offline from files (tuneforge train --help)
   eval      evaluate a trained model artifact on a file
   predict   run a trained model artifact on inputs
@@ -50,6 +52,23 @@ async function main(argv: string[]): Promise<number> {
     const db = await openDatabase(config, log, { migrate: true });
     await db.close();
     return 0;
+  }
+  if (command === 'billing:report') {
+    const db = await openDatabase(config, log);
+    try {
+      const { createBillingServices } = await import('./billing');
+      const { Database } = await import('./db/database');
+      const outbox = createBillingServices(new Database(db.dataSource), config, log).outbox;
+      if (!outbox) throw new ConfigError('billing:report needs STRIPE_SECRET_KEY');
+      log.info(await outbox.drain(), 'usage reported');
+      return 0;
+    } finally {
+      await db.close();
+    }
+  }
+  if (command === 'billing:setup') {
+    const { runBillingSetup } = await import('./billing/billing-setup');
+    return runBillingSetup(config);
   }
   if (command === 'serve') {
     const api = await serveApi(config, log);

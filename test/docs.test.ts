@@ -91,6 +91,15 @@ describe('docs/api.md', () => {
     const deleted = (await run('DeleteDataset', { id: created.dataset.id }, token)).deleteDataset;
     expect(deleted.userErrors).toEqual([]);
 
+    const billing = (await run('Billing', {}, token)).billing;
+    expect(billing).toMatchObject({ plan: { name: 'free' }, stripeConnected: false, paymentRequired: null });
+    expect((await run('Plans', {}, token)).plans.map((p: { name: string }) => p.name)).toEqual(['free', 'pro', 'enterprise']);
+    const usage = (await run('Usage', { from: new Date(Date.now() - 86_400_000).toISOString() }, token)).usage;
+    expect(usage).toMatchObject({ reported: { gpuSeconds: 0 }, stripe: null });
+    expect((await run('InvoicePreview', {}, token)).invoicePreview).toBeNull();
+    expect((await run('CreateCheckoutSession', { plan: 'pro' }, token)).createCheckoutSession.userErrors[0].code).toBe('BILLING_NOT_CONFIGURED');
+    expect((await run('CreateBillingPortalSession', { returnUrl: 'https://app.example.com/settings' }, token)).createBillingPortalSession.userErrors[0].code).toBe('BILLING_NOT_CONFIGURED');
+
     const out = (await run('LogOut', { refreshToken: refreshed.refreshToken })).logOut;
     expect(out.userErrors).toEqual([]);
   });

@@ -66,7 +66,7 @@ export const presentApiKey = (k: ApiKey): ApiKeyNode =>
 @InputType()
 export class CreateApiKeyInput {
   @Field() name!: string;
-  @Field(() => [String], { description: 'datasets:read, datasets:write, runs:read, runs:write, models:read, models:write, models:invoke, billing:read, admin' }) scopes!: string[];
+  @Field(() => [String], { description: 'datasets:read, datasets:write, runs:read, runs:write, models:read, models:write, models:invoke, billing:read, billing:write, admin' }) scopes!: string[];
 }
 
 @ObjectType()

@@ -10,6 +10,7 @@ export const SCOPES = [
   'models:write',
   'models:invoke',
   'billing:read',
+  'billing:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

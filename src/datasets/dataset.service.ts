@@ -63,6 +63,8 @@ export const datasetBlobKey = (tenantId: string, datasetId: string) => `tenants/
 export class DatasetService {
   /** Ids of active runs reading a dataset; the training feature sets it (datasets do not import training). */
   inUse: (m: EntityManager, datasetId: string) => Promise<string[]> = async () => [];
+  /** The tenant's plan's storage allowance (billing sets it); the tighter of it and DATASET_MAX_TOTAL_BYTES applies. */
+  storageLimit: (m: EntityManager, tenantId: string) => Promise<{ bytes: number; plan: string } | null> = async () => null;
 
   constructor(
     private readonly db: Database,
@@ -87,12 +89,15 @@ export class DatasetService {
     if (count >= this.limits.maxDatasets) {
       throw quotaExceeded('name', `dataset limit reached: ${count} of ${this.limits.maxDatasets} datasets; delete one first`);
     }
-    const room = Math.min(this.limits.maxFileBytes, this.limits.maxTotalBytes - used);
+    const plan = await this.storageLimit(m, caller.tenantId);
+    const maxTotal = plan ? Math.min(plan.bytes, this.limits.maxTotalBytes) : this.limits.maxTotalBytes;
+    const room = Math.min(this.limits.maxFileBytes, maxTotal - used);
     if (input.byteSize != null && input.byteSize > this.limits.maxFileBytes) {
       throw quotaExceeded('byteSize', `file is ${input.byteSize} bytes; the largest accepted is ${this.limits.maxFileBytes}`);
     }
     if (room <= 0 || (input.byteSize != null && input.byteSize > room)) {
-      throw quotaExceeded('byteSize', `dataset storage is full: ${used} of ${this.limits.maxTotalBytes} bytes used`);
+      const of = plan && plan.bytes <= this.limits.maxTotalBytes ? `${maxTotal} bytes allowed by the ${plan.plan} plan` : `${maxTotal} bytes`;
+      throw quotaExceeded('byteSize', `dataset storage is full: ${used} of ${of} used${input.byteSize != null ? `, and this file is ${input.byteSize} bytes` : ''}`);
     }
 
     const dataset = m.create(Dataset, {

@@ -23,6 +23,7 @@ import { buildApiSchema } from './schema';
 import { consoleRoutes } from './console-routes';
 import { Services } from './services';
 import { trainerRoutes } from './trainer-routes';
+import { stripeWebhookRoute } from './stripe-webhook-route';
 import { UploadRefused } from '../datasets/dataset.errors';
 import { Dataset } from '../datasets/dataset.entity';
 import { toGlobalId } from '../common/global-id';
@@ -98,6 +99,9 @@ export async function startServer(config: Config, services: Services, log: Logge
 
   // The trainer protocol (src/trainer/README.md): run-token authorised, not GraphQL.
   app.use('/internal/runs/:runId', trainerRoutes(services.trainerGateway, log));
+
+  // Stripe's webhook: raw body, signature-verified (src/billing/stripe-webhooks.ts).
+  app.use('/webhooks/stripe', stripeWebhookRoute(services.billing.webhooks, log));
 
   // Dataset uploads: the bytes of one staged upload, streamed through validation (never buffered).
   app.put('/uploads/:uploadId', async (req: Request, res: Response) => {

@@ -32,6 +32,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
     await services.notifier.start();
     const server = await startServer(config, services, log, { ready: () => databaseReady(database.dataSource) });
     if (config.DISPATCHER_ENABLED) await services.dispatcher.start();
+    if (config.BILLING_OUTBOX_ENABLED) services.billing.outbox?.start();
     // Housekeeping (expired uploads, orphaned temporary blobs); safe on every replica.
     const sweeper = setInterval(() => services.datasets.sweep().catch((err) => log.warn({ err }, 'dataset sweep failed')), 10 * 60 * 1000);
     sweeper.unref();
@@ -49,6 +50,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
             log.debug({ step: name, ms: Date.now() - started }, 'shutdown step done');
           };
           await step('http', () => server.close());
+          await step('billing outbox', async () => services.billing.outbox?.stop());
           await step('dispatcher', () => (config.DISPATCHER_ENABLED ? services.dispatcher.stop() : services.runQueue.stop()));
           await step('notifier', () => services.notifier.stop());
           await step('inference', async () => {

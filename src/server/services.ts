@@ -4,6 +4,7 @@ import { Logger } from 'pino';
 import { ApiKeyService } from '../auth/api-key.service';
 import { AuthService } from '../auth/auth.service';
 import { SessionService } from '../auth/session.service';
+import { BillingServices, createBillingServices } from '../billing';
 import { Config } from '../config';
 import { Database } from '../db/database';
 import { DatasetService } from '../datasets/dataset.service';
@@ -43,6 +44,7 @@ export interface Services {
   inference: InferenceService;
   /** Inference requests counted into the usage ledger (flushed on shutdown). */
   inferenceUsage: InferenceUsageMeter;
+  billing: BillingServices;
   /** Base URL trainers reach the API at; set once the server listens. */
   internalApiUrl: { value: string };
 }
@@ -91,7 +93,12 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS,
   }, (run) => executor.stop(run.id, run.attempt));
   datasets.inUse = (m, datasetId) => runs.runsUsingDataset(m, datasetId);
-  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS });
+  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS, usageSliceSeconds: config.BILLING_SLICE_SECONDS });
+  // Plans bite at launch (payment), dispatch (concurrency, GPU-hours) and upload (storage).
+  const billing = createBillingServices(db, config, log);
+  runs.launchGate = (m, tenantId) => billing.plans.assertCanLaunch(m, tenantId);
+  dispatcher.admission = billing.plans;
+  datasets.storageLimit = (m, tenantId) => billing.plans.storageLimit(m, tenantId);
   const pubSub = createPubSub();
   const notifier = new RunNotifier(deps.databaseUrl, pubSub, log);
   const cache = new ModelCache(config.INFERENCE_CACHE_BYTES);
@@ -106,5 +113,5 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     new RateLimiter(db, { capacity: config.INFERENCE_RATE_LIMIT_CAPACITY, restoreRate: config.INFERENCE_RATE_LIMIT_RESTORE_RATE }),
     { maxTexts: 64, maxTextChars: config.INFERENCE_MAX_TEXT_CHARS },
   );
-  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, models, inference, inferenceUsage, internalApiUrl };
+  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, models, inference, inferenceUsage, billing, internalApiUrl };
 }

@@ -23,6 +23,17 @@ export interface DispatchSettings {
   queueName: (tenantId: string) => string;
 }
 
+/** What a plan allows a run's tenant at dispatch, and why a run must wait (billing decides). */
+export interface Admission {
+  maxConcurrentRuns: number;
+  /** Keep the run QUEUED: a run event says why (once per distinct code), and it is looked at again later. */
+  hold: { code: string; reason: string; data: Record<string, unknown>; retryAfterSeconds: number } | null;
+}
+
+export interface AdmissionPolicy {
+  check(m: EntityManager, run: TrainingRun): Promise<Admission>;
+}
+
 /**
  * Admits queued runs against the tenant's limits and the executor's capacity and starts their
  * workers; reaps runs whose heartbeats stopped; turns executor observations into run changes.
@@ -31,6 +42,8 @@ export interface DispatchSettings {
  */
 export class RunDispatcher {
   private reaper: NodeJS.Timeout | null = null;
+  /** The plan's say in admission (set by billing); without it only the settings' limits apply. */
+  admission: AdmissionPolicy = { check: async () => ({ maxConcurrentRuns: Number.MAX_SAFE_INTEGER, hold: null }) };
 
   constructor(
     private readonly db: Database,
@@ -59,8 +72,14 @@ export class RunDispatcher {
       const run = await lockRun(m, job.runId);
       if (!run || run.status !== 'QUEUED') return { kind: 'skip' as const };
       const [{ active }]: { active: number }[] = await m.query(`SELECT count(*)::int AS active FROM training_runs WHERE status IN ('PROVISIONING', 'RUNNING')`);
-      if (active >= this.settings.maxConcurrentRunsPerTenant) return { kind: 'wait' as const, priority: -active, why: `the tenant already runs ${active} of ${this.settings.maxConcurrentRunsPerTenant} allowed runs` };
-      if (this.executor.active() >= this.settings.executorCapacity) return { kind: 'wait' as const, priority: -active, why: 'waiting for a free worker slot' };
+      const admission = await this.admission.check(m, run);
+      if (admission.hold) {
+        await holdEvent(m, run, admission.hold);
+        return { kind: 'wait' as const, priority: -active, why: admission.hold.reason, delay: admission.hold.retryAfterSeconds };
+      }
+      const allowed = Math.min(this.settings.maxConcurrentRunsPerTenant, admission.maxConcurrentRuns);
+      if (active >= allowed) return { kind: 'wait' as const, priority: -active, why: `the tenant already runs ${active} of ${allowed} allowed runs`, delay: 2 };
+      if (this.executor.active() >= this.settings.executorCapacity) return { kind: 'wait' as const, priority: -active, why: 'waiting for a free worker slot', delay: 2 };
       const token = randomToken();
       await openAttempt(m, run);
       const provisioning = await transition(m, run, 'PROVISIONING', `attempt ${run.attempt} dispatched to the ${this.executor.name} executor`, { token_hash: sha256(token) });
@@ -69,7 +88,7 @@ export class RunDispatcher {
     if (decision.kind === 'skip') return;
     if (decision.kind === 'wait') {
       // Later, and behind other tenants' jobs: a tenant at its limit does not block the queue.
-      await this.queue.enqueueLater(job, 2, decision.priority);
+      await this.queue.enqueueLater(job, decision.delay, decision.priority);
       return;
     }
     const { run, token } = decision;
@@ -153,4 +172,10 @@ export class RunDispatcher {
     }
     return stale.length;
   }
+}
+
+/** Records why a run is held in the queue, once per distinct reason (a re-check every minute adds nothing). */
+async function holdEvent(m: EntityManager, run: TrainingRun, hold: NonNullable<Admission['hold']>): Promise<void> {
+  const [last]: { hold: string | null }[] = await m.query(`SELECT data->>'hold' AS hold FROM run_events WHERE run_id = $1 ORDER BY id DESC LIMIT 1`, [run.id]);
+  if (last?.hold !== hold.code) await addEvent(m, run, 'warn', hold.reason, { hold: hold.code, ...hold.data });
 }

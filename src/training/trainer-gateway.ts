@@ -17,6 +17,7 @@ import {
   listCheckpoints,
   lockRun,
   notifyRun,
+  sliceUsage,
   startCounting,
   transition,
   upsertCheckpoint,
@@ -65,7 +66,7 @@ export class TrainerGateway {
     private readonly db: Database,
     private readonly blobs: BlobStore,
     private readonly dispatcher: RunDispatcher,
-    private readonly settings: { heartbeatSeconds: number },
+    private readonly settings: { heartbeatSeconds: number; usageSliceSeconds: number },
   ) {}
 
   /** Checks the token of a request. `allowCancelled` lets a heartbeat learn that the run was cancelled. */
@@ -141,6 +142,7 @@ export class TrainerGateway {
         return;
       }
       await countGpuTime(m, run, this.settings.heartbeatSeconds * 3);
+      await sliceUsage(m, run, { final: false, everySeconds: this.settings.usageSliceSeconds });
       await m.query(`UPDATE training_runs SET last_heartbeat_at = clock_timestamp()${progress ? ', progress = $2' : ''} WHERE id = $1`, progress ? [run.id, progress] : [run.id]);
     });
     return { cancel: false };

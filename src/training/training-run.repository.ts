@@ -121,7 +121,7 @@ export async function startCounting(m: EntityManager, run: Pick<TrainingRun, 'id
 }
 
 /**
- * Closes an attempt's accounting and writes its GPU-seconds to the usage ledger, in the same
+ * Closes an attempt's accounting and writes its last GPU-seconds to the usage ledger, in the same
  * transaction as the transition that ended it. The ledger key makes a replay a no-op.
  */
 export async function closeAttempt(m: EntityManager, run: Pick<TrainingRun, 'id' | 'attempt' | 'tenantId'>, reason: string, maxGapSeconds: number): Promise<void> {
@@ -130,14 +130,37 @@ export async function closeAttempt(m: EntityManager, run: Pick<TrainingRun, 'id'
     `UPDATE run_attempts SET ended_at = clock_timestamp(), end_reason = $3 WHERE run_id = $1 AND attempt = $2 AND ended_at IS NULL RETURNING gpu_seconds`,
     [run.id, run.attempt, reason],
   );
-  const seconds = rows[0] ? Number(rows[0].gpu_seconds) : 0;
-  if (rows[0] && seconds > 0) {
-    await m.query(
-      `INSERT INTO usage_records (tenant_id, meter, quantity, run_id, attempt, idempotency_key) VALUES ($1, 'training_gpu_seconds', $2, $3, $4, $5)
-       ON CONFLICT (idempotency_key) DO NOTHING`,
-      [run.tenantId, seconds, run.id, run.attempt, `run:${run.id}:attempt:${run.attempt}:gpu_seconds`],
-    );
-  }
+  if (rows[0]) await sliceUsage(m, run, { final: true });
+}
+
+/**
+ * Writes the attempt's GPU-seconds counted since its last ledger row as a new ledger row (one
+ * "slice"), so a long run is billed minute by minute and a crash loses nothing already counted.
+ * Slices carry whole GPU-seconds (the remainder carries over; the final slice rounds), so the
+ * ledger of an attempt adds up to exactly round(gpu_seconds). Not final: only once `everySeconds`
+ * have passed since the last slice. Runs under the run's row lock; each slice key is written once.
+ */
+export async function sliceUsage(m: EntityManager, run: Pick<TrainingRun, 'id' | 'attempt'>, opts: { final: true } | { final: false; everySeconds: number }): Promise<void> {
+  const final = opts.final;
+  await m.query(
+    `WITH old AS (
+       SELECT tenant_id, run_id, attempt, billed_seconds, slices,
+              (CASE WHEN $3 THEN round(gpu_seconds) ELSE floor(gpu_seconds) END)::bigint AS target
+         FROM run_attempts WHERE run_id = $1 AND attempt = $2
+     ), upd AS (
+       UPDATE run_attempts a SET billed_seconds = old.target, slices = old.slices + 1, sliced_at = clock_timestamp()
+         FROM old
+        WHERE a.run_id = old.run_id AND a.attempt = old.attempt AND old.target > old.billed_seconds
+          AND ($3 OR a.sliced_at IS NULL OR a.sliced_at <= clock_timestamp() - make_interval(secs => $4))
+        RETURNING a.slices
+     )
+     INSERT INTO usage_records (tenant_id, meter, quantity, run_id, attempt, idempotency_key, occurred_at)
+     SELECT old.tenant_id, 'training_gpu_seconds', old.target - old.billed_seconds, old.run_id, old.attempt,
+            'run:' || old.run_id || ':attempt:' || old.attempt || ':slice:' || upd.slices, clock_timestamp()
+       FROM old, upd
+     ON CONFLICT (idempotency_key) DO NOTHING`,
+    [run.id, run.attempt, final, final ? 0 : opts.everySeconds],
+  );
 }
 
 export async function gpuSecondsByRun(m: EntityManager, runIds: string[]): Promise<Map<string, number>> {

@@ -44,6 +44,9 @@ const isUniqueViolation = (err: unknown) => err instanceof QueryFailedError && (
  * the trainer's side of the protocol in TrainerGateway.
  */
 export class TrainingRunService {
+  /** Refuses a launch for reasons outside training (billing: PAYMENT_REQUIRED); set by billing. */
+  launchGate: (m: EntityManager, tenantId: string) => Promise<void> = async () => undefined;
+
   constructor(
     private readonly queue: RunQueue,
     private readonly settings: RunSettings,
@@ -91,6 +94,7 @@ export class TrainingRunService {
       for (const e of errors) problems.add(e.field === 'hyperparameters' ? ['hyperparameters'] : ['hyperparameters', e.field], e.message, 'INVALID_HYPERPARAMETER');
     }
     problems.throwIfAny();
+    await this.launchGate(m, caller.tenantId);
 
     const model = await this.upsertModel(m, caller.tenantId, input.modelName, input.task);
     try {
