@@ -6,7 +6,7 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type CreateApiKeyInput = {
   name: string;
-  /** datasets:read, datasets:write, runs:read, runs:write, models:read, models:write, models:invoke, billing:read, admin */
+  /** datasets:read, datasets:write, runs:read, runs:write, models:read, models:write, models:invoke, billing:read, billing:write, admin */
   scopes: Array<string>;
 };
 
