@@ -11,6 +11,7 @@ import { DatasetResolver } from '../datasets/dataset.resolver';
 import { TrainingRunResolver } from '../training/training-run.resolver';
 import { ModelResolver, ModelVersionResolver } from '../models/model.resolver';
 import { InferenceResolver } from '../inference/inference.resolver';
+import { OpenAiResolver } from '../providers/openai/openai.resolver';
 import { createPubSub } from '@graphql-yoga/subscription';
 
 /** Every resolver class of the API. A feature adds its resolvers here. */
@@ -28,6 +29,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ModelResolver,
   ModelVersionResolver,
   InferenceResolver,
+  OpenAiResolver,
 ];
 
 /** Builds the executable schema (code-first, type-graphql). */

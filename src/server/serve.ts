@@ -51,6 +51,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
           await step('http', () => server.close());
           await step('dispatcher', () => (config.DISPATCHER_ENABLED ? services.dispatcher.stop() : services.runQueue.stop()));
           await step('notifier', () => services.notifier.stop());
+          await step('baselines', () => services.baselines.drain());
           await step('inference', async () => {
             await services.inferenceUsage.flush();
             services.inference.cache.clear();
