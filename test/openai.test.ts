@@ -88,6 +88,9 @@ describe('OpenAI provider: keys, zero/few-shot baselines, comparison', () => {
       SECRETS_KEY: 'a-test-secrets-key-that-is-long-enough-0123',
       DISPATCHER_ENABLED: 'true',
       RUN_HEARTBEAT_SECONDS: '0.5',
+      // This server's reaper sees every test file's runs (one database): never reap theirs under load.
+      RUN_HEARTBEAT_TIMEOUT_SECONDS: '3600',
+      RUN_PROVISIONING_TIMEOUT_SECONDS: '3600',
     }, pino({ level: 'trace' }, sink));
     [a, b] = await twoTenants(t.url);
     datasetA = await upload(a, rows.map((r) => JSON.stringify(r)).join('\n'));

@@ -148,7 +148,9 @@ export class BaselineService {
       await this.finish(baseline, { status: 'SUCCEEDED', evaluation, rows_evaluated: plan.rows.length }, usage);
     } catch (err) {
       const error = describeOpenAiError(err, client.apiKey);
-      this.log.warn({ baselineId: baseline.id, tenantId: baseline.tenantId, code: error.code }, 'baseline evaluation failed');
+      // OpenAI's errors are logged by code only; anything else is our bug and is logged whole.
+      if (error.code === 'INTERNAL') this.log.error({ err, baselineId: baseline.id, tenantId: baseline.tenantId }, 'baseline evaluation failed');
+      else this.log.warn({ baselineId: baseline.id, tenantId: baseline.tenantId, code: error.code }, 'baseline evaluation failed');
       await this.finish(baseline, { status: 'FAILED', error }, usage).catch((e: unknown) => this.log.error({ err: e, baselineId: baseline.id }, 'could not record a failed baseline'));
     }
   }
