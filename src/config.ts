@@ -151,6 +151,20 @@ const schema = z.object({
   BILLING_RETURN_URL: z.string().url().optional(),
   /** Run the billing outbox in this process (every replica may). */
   BILLING_OUTBOX_ENABLED: bool.default(true),
+  /** OpenAI provider: the platform's API key, used for tenants that have not set their own (unset: tenants must set one). */
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** OpenAI provider: base URL of the OpenAI API or any compatible server (vLLM, Ollama, LocalAI), e.g. http://vllm:8000/v1. */
+  OPENAI_BASE_URL: z.string().url().optional(),
+  /** OpenAI provider: retries of a call that got 429 or 5xx (with backoff, honouring retry-after). */
+  OPENAI_MAX_RETRIES: int(0, 20).default(5),
+  /** OpenAI provider: per-call timeout, seconds. */
+  OPENAI_TIMEOUT_SECONDS: int(1, 3600).default(120),
+  /** OpenAI provider: chat calls in flight at once per baseline evaluation. */
+  OPENAI_CONCURRENCY: int(1, 64).default(4),
+  /** OpenAI provider: most test rows one baseline evaluates (larger test splits need sampleSize). */
+  OPENAI_BASELINE_MAX_ROWS: int(1, 1_000_000).default(2000),
+  /** Server key (>= 32 chars) that encrypts tenants' provider API keys at rest. Unset: derived from the JWT secret (set it in production, so rotating JWT_SECRET keeps stored keys readable). */
+  SECRETS_KEY: z.string().min(32, 'SECRETS_KEY must be at least 32 characters').optional(),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -19,3 +19,6 @@ export function docOperations(): Map<string, string> {
  * (which trains them); docs.test.ts runs all the others.
  */
 export const RUN_WITH_TRAINED_MODELS = ['Models', 'ModelVersion', 'SetModelAlias', 'CompareModelVersions', 'Recommend', 'Translate', 'Summarize', 'Classify', 'DeleteModelAlias', 'DeleteModelVersion'];
+
+/** Documented OpenAI-provider operations, run as written by test/openai.test.ts (against a fake OpenAI server). */
+export const RUN_WITH_OPENAI = ['SetOpenAiApiKey', 'OpenAiSettings', 'EvaluateBaseline', 'Baseline', 'Baselines', 'CompareOnDataset'];

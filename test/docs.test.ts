@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { docOperations, RUN_WITH_TRAINED_MODELS } from './doc-operations';
+import { docOperations, RUN_WITH_OPENAI, RUN_WITH_TRAINED_MODELS } from './doc-operations';
 import { gql, startTestApi, TestApi, uniqueEmail } from './helpers';
 
 let t: TestApi;
@@ -110,6 +110,7 @@ describe('docs/api.md', () => {
       expect({ name, errors: validate(schema, parse(query)).map((e) => e.message) }).toEqual({ name, errors: [] });
       if (name === 'RunMetricLogged') used.add(name); // its live stream is exercised in test/runs.test.ts
       if (RUN_WITH_TRAINED_MODELS.includes(name)) used.add(name); // run as written in test/inference.test.ts
+      if (RUN_WITH_OPENAI.includes(name)) used.add(name); // run as written in test/openai.test.ts
     }
   });
 

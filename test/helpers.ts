@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { Logger } from 'pino';
 import { Config, loadConfig } from '../src/config';
 import { Api, serveApi } from '../src/server/serve';
 
@@ -17,7 +17,7 @@ export interface TestApi {
 }
 
 /** The real server, in this process, on a free port, against the run's test database. */
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+export async function startTestApi(env: Record<string, string> = {}, log: Logger = pino({ level: 'silent' })): Promise<TestApi> {
   const url = process.env.TUNEFORGE_TEST_DATABASE_URL;
   if (!url) throw new Error('TUNEFORGE_TEST_DATABASE_URL is unset: run tests through jest (test/global-setup.ts)');
   const config = loadConfig({
@@ -39,7 +39,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     RUN_QUEUE: env.DISPATCHER_ENABLED === 'true' ? `test-${crypto.randomUUID().slice(0, 8)}` : 'test-not-dispatched',
     ...env,
   });
-  const api = await serveApi(config, pino({ level: 'silent' }));
+  const api = await serveApi(config, log);
   return { api, url: api.server.url, base: api.server.url.replace(/\/graphql$/, ''), config, stop: () => api.stop() };
 }
 

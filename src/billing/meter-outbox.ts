@@ -3,6 +3,7 @@ import Stripe from 'stripe';
 import { Logger } from 'pino';
 import { Database } from '../db/database';
 import { BillingService } from './billing.service';
+import { METERED_PRICES } from './plans';
 import { describeStripeError, isDuplicateMeterEvent, isTransient, statusOf } from './stripe-client';
 
 export interface OutboxSettings {
@@ -52,6 +53,9 @@ export interface OutboxPass {
 
 /** Rows of an UPDATE … RETURNING (TypeORM answers `[rows, affected]` for updates). */
 export const returned = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : (result as T[]));
+
+/** Ledger meters that have a Stripe meter and price (others, e.g. OpenAI tokens, stay in the ledger only). */
+const STRIPE_METERS = Object.values(METERED_PRICES).map((p) => p.meter);
 
 /** Stripe accepts meter events up to 35 days old; rows older than this (with an hour of margin) are flagged, never sent. */
 const MAX_AGE_MS = 35 * 86_400_000 - 3_600_000;
@@ -120,11 +124,12 @@ export class MeterOutbox {
       `UPDATE usage_records u SET next_report_at = clock_timestamp() + make_interval(secs => $2), report_attempts = u.report_attempts + 1
          FROM (SELECT id FROM usage_records
                 WHERE reported_at IS NULL AND flagged_at IS NULL AND cancel_requested_at IS NULL
+                  AND meter = ANY($3::text[])
                   AND (next_report_at IS NULL OR next_report_at <= clock_timestamp())
                 ORDER BY occurred_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
         WHERE u.id = c.id
         RETURNING u.id, u.tenant_id, u.meter, u.quantity, u.idempotency_key, u.occurred_at, u.report_attempts`,
-      [limit, this.settings.leaseSeconds],
+      [limit, this.settings.leaseSeconds, STRIPE_METERS],
     ));
     // A send starts only while the lease will outlast it, so another replica never re-claims a row
     // this one may still deliver; rows left over are released at once for the next claim.

@@ -7,7 +7,7 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'tuneforge' },
     redact: {
-      paths: ['req.headers.authorization', '*.password', '*.token', '*.refreshToken', '*.secret', 'variables.input.password', 'variables.refreshToken'],
+      paths: ['req.headers.authorization', '*.password', '*.token', '*.refreshToken', '*.secret', 'variables.input.password', 'variables.refreshToken', 'variables.input.apiKey', '*.apiKey'],
       censor: '[redacted]',
     },
   });

@@ -12,6 +12,7 @@ import { TrainingRunResolver } from '../training/training-run.resolver';
 import { ModelResolver, ModelVersionResolver } from '../models/model.resolver';
 import { InferenceResolver } from '../inference/inference.resolver';
 import { BillingResolver } from '../billing/billing.resolver';
+import { OpenAiResolver } from '../providers/openai/openai.resolver';
 import { createPubSub } from '@graphql-yoga/subscription';
 
 /** Every resolver class of the API. A feature adds its resolvers here. */
@@ -30,6 +31,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ModelVersionResolver,
   InferenceResolver,
   BillingResolver,
+  OpenAiResolver,
 ];
 
 /** Builds the executable schema (code-first, type-graphql). */

@@ -53,6 +53,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
           await step('billing outbox', async () => services.billing.outbox?.stop());
           await step('dispatcher', () => (config.DISPATCHER_ENABLED ? services.dispatcher.stop() : services.runQueue.stop()));
           await step('notifier', () => services.notifier.stop());
+          await step('baselines', () => services.baselines.drain());
           await step('inference', async () => {
             await services.inferenceUsage.flush();
             services.inference.cache.clear();

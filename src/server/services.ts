@@ -13,6 +13,9 @@ import { MicroBatcher } from '../inference/micro-batcher';
 import { ModelCache } from '../inference/model-cache';
 import { InferenceUsageMeter } from '../inference/usage-meter';
 import { ModelRegistryService } from '../models/model-registry.service';
+import { BaselineService } from '../providers/openai/baseline.service';
+import { OpenAiClients } from '../providers/openai/openai-client';
+import { SecretBox } from '../providers/openai/secret-box';
 import { BlobStore } from '../storage/blob-store';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { Executor } from '../training/executor';
@@ -45,6 +48,10 @@ export interface Services {
   /** Inference requests counted into the usage ledger (flushed on shutdown). */
   inferenceUsage: InferenceUsageMeter;
   billing: BillingServices;
+  /** OpenAI clients per tenant and tenants' (sealed) OpenAI keys. */
+  openAi: OpenAiClients;
+  /** Zero/few-shot baselines scored on datasets' test splits. */
+  baselines: BaselineService;
   /** Base URL trainers reach the API at; set once the server listens. */
   internalApiUrl: { value: string };
 }
@@ -113,5 +120,12 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     new RateLimiter(db, { capacity: config.INFERENCE_RATE_LIMIT_CAPACITY, restoreRate: config.INFERENCE_RATE_LIMIT_RESTORE_RATE }),
     { maxTexts: 64, maxTextChars: config.INFERENCE_MAX_TEXT_CHARS },
   );
-  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, models, inference, inferenceUsage, billing, internalApiUrl };
+  const openAi = new OpenAiClients(new SecretBox(config.SECRETS_KEY ?? `secrets-key-derived-from:${jwtSecret}`), {
+    platformKey: config.OPENAI_API_KEY ?? null,
+    baseUrl: config.OPENAI_BASE_URL ?? null,
+    maxRetries: config.OPENAI_MAX_RETRIES,
+    timeoutSeconds: config.OPENAI_TIMEOUT_SECONDS,
+  });
+  const baselines = new BaselineService(db, blobs, openAi, { concurrency: config.OPENAI_CONCURRENCY, maxRows: config.OPENAI_BASELINE_MAX_ROWS }, log);
+  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, models, inference, inferenceUsage, billing, openAi, baselines, internalApiUrl };
 }

@@ -332,7 +332,8 @@ function argmaxRows(probs: Float32Array, C: number): Int32Array {
   return out;
 }
 
-function reportMetrics(truth: Int32Array, pred: Int32Array, labels: string[]): Evaluation {
+/** Accuracy, macro-F1, per-class precision/recall: the evaluation of every classification model (OpenAI baselines too). */
+export function reportMetrics(truth: Int32Array, pred: Int32Array, labels: string[]): Evaluation {
   const rep = classificationReport(truth, pred, labels);
   const metrics: Metrics = { accuracy: rep.accuracy, macroF1: rep.macroF1 };
   for (const c of rep.perClass) {
@@ -343,7 +344,7 @@ function reportMetrics(truth: Int32Array, pred: Int32Array, labels: string[]): E
 }
 
 /** Label indices of eval rows; labels unknown to the model extend the list (the model never predicts them). */
-function truthIndices(labels: string[], rows: ClassificationRow[]): { truth: Int32Array; labels: string[] } {
+export function truthIndices(labels: string[], rows: ClassificationRow[]): { truth: Int32Array; labels: string[] } {
   const all = [...labels];
   const idx = indexOf(all);
   const truth = Int32Array.from(rows, (r) => {

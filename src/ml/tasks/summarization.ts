@@ -258,7 +258,8 @@ async function summarizeDocs(state: SummarizationState, docs: Array<PreparedDoc 
   return out;
 }
 
-function rougeMetrics(targets: string[], predictions: string[], prefix = ''): Metrics {
+/** ROUGE-1/2/L F1: the evaluation of every summarization model (OpenAI baselines too). */
+export function rougeMetrics(targets: string[], predictions: string[], prefix = ''): Metrics {
   const r = corpusRouge(targets, predictions);
   return { [`${prefix}rouge1`]: r.rouge1, [`${prefix}rouge2`]: r.rouge2, [`${prefix}rougeL`]: r.rougeL };
 }

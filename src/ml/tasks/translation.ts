@@ -91,7 +91,7 @@ interface TokenizerFile {
   options: Options;
 }
 
-function norm(text: string, o: Options): string {
+export function norm(text: string, o: Pick<Options, 'lowercase'>): string {
   return normalizeText(text, { lowercase: o.lowercase });
 }
 
@@ -127,7 +127,8 @@ async function decodeAll(s: TranslationState, texts: string[], beamSize: number,
   return out;
 }
 
-function scores(hyps: string[], refs: string[]): Metrics {
+/** BLEU and chrF of hypotheses against one reference each: the evaluation of every translation model (OpenAI baselines too). */
+export function scores(hyps: string[], refs: string[]): Metrics {
   return { bleu: corpusBleu(hyps, [refs]).score, chrf: corpusChrf(hyps, [refs]) };
 }
 
