@@ -97,6 +97,7 @@ function Usage({ usage }: { usage: Data['usage'] }) {
         <div><dt>Training hours (billed)</dt><dd>{formatNumber(usage.trainingHours, 3)}</dd></div>
         <div><dt>Inference requests</dt><dd>{formatNumber(usage.inferenceRequests)}</dd></div>
       </dl>
+      <p className="hint">From the usage ledger: a running run is counted about once a minute, inference requests every few seconds.</p>
       {usage.byDay.length === 0 ? (
         <Empty title="No usage in this period yet." />
       ) : (
