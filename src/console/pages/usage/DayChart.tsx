@@ -9,7 +9,7 @@ export interface DayBar {
 export function DayChart({ title, bars, unit }: { title: string; bars: DayBar[]; unit: string }) {
   const width = 640;
   const height = 160;
-  const pad = { left: 64, bottom: 22, top: 8 };
+  const pad = { left: 84, bottom: 22, top: 10 };
   const max = Math.max(...bars.map((b) => b.value), 0);
   const step = bars.length ? (width - pad.left) / bars.length : 0;
   const barWidth = Math.min(48, Math.max(2, step * 0.7));
