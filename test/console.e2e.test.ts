@@ -128,6 +128,41 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     await shot('runs');
   }, 150_000);
 
+  it('lists the trained model, shows version 1 beside its baseline, moves production, and asks the recommendation playground', async () => {
+    await nav('Models').click();
+    await page.getByRole('row', { name: /console-recs.*Recommendation.*v1/ }).waitFor();
+    await shot('models');
+    await page.getByRole('link', { name: 'console-recs' }).click();
+    await page.getByRole('heading', { name: 'console-recs' }).waitFor();
+    const v1 = page.getByRole('table', { name: 'Versions' }).getByRole('row', { name: /^v1/ });
+    await v1.getByText(/baseline/).first().waitFor(); // the test metrics, each beside the baseline's
+    await page.getByText('No aliases yet').waitFor();
+    await page.getByRole('button', { name: 'Move production' }).click();
+    await page.getByRole('group', { name: 'Move production' }).getByRole('button', { name: 'Move it' }).click();
+    expect(await page.getByTestId('alias-moved').textContent()).toBe('production now points to v1 (it was not set before).');
+    await v1.locator('code', { hasText: 'production' }).waitFor();
+    // The playground: a user from the uploaded slice (the first line of u.data) gets items with scores.
+    await page.getByLabel('User id').fill('196');
+    await page.getByRole('button', { name: 'Ask the model' }).click();
+    await page.getByText(/Answered by v1 in \d+ ms/).waitFor();
+    expect(await page.getByRole('table', { name: 'Recommended items' }).getByRole('row').count()).toBe(11); // the header and 10 items
+    await shot('model');
+  });
+
+  it('shows the plan, limits and GPU-hours in ledger-only mode, with Stripe not connected', async () => {
+    await nav('Usage & billing').click();
+    await page.getByRole('heading', { name: /^Plan: / }).waitFor();
+    await page.getByText('Concurrent runs').waitFor();
+    await page.getByText(/^Stripe not connected: usage is recorded/).waitFor();
+    await page.getByText('Stripe not connected: no invoice preview.').waitFor();
+    expect(Number(await page.getByTestId('usage-gpu-hours').textContent())).toBeGreaterThan(0);
+    await page.getByRole('table', { name: 'GPU time by run' }).getByRole('row', { name: /console-recs/ }).waitFor();
+    await page.locator('figure.day-chart:not([data-bars="0"])').first().waitFor();
+    await page.getByRole('button', { name: 'Billing portal' }).click();
+    await page.getByRole('alert').filter({ hasText: 'BILLING_NOT_CONFIGURED' }).waitFor(); // the mutation's userError, inline
+    await shot('usage');
+  });
+
   it('creates an API key, shows its secret once with a copy button, and revokes it', async () => {
     await nav('API keys').click();
     await page.getByText('No API keys yet.').waitFor();

@@ -1,6 +1,6 @@
 /**
- * The console's sections. `available: false` marks pages whose API has not landed on this server
- * yet (Models: issue 6; Usage & billing: issue 7): they show in the navigation, disabled.
+ * The console's sections. `available: false` marks a page whose API has not landed on this server
+ * yet: it shows in the navigation, disabled.
  */
 export interface NavEntry {
   to: string;
@@ -11,8 +11,8 @@ export interface NavEntry {
 export const NAV: NavEntry[] = [
   { to: '/datasets', label: 'Datasets', available: true },
   { to: '/runs', label: 'Runs', available: true },
-  { to: '/models', label: 'Models', available: false },
+  { to: '/models', label: 'Models', available: true },
   { to: '/keys', label: 'API keys', available: true },
   { to: '/members', label: 'Members', available: true },
-  { to: '/usage', label: 'Usage & billing', available: false },
+  { to: '/usage', label: 'Usage & billing', available: true },
 ];
