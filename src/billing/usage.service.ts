@@ -42,19 +42,6 @@ export class UsageService {
   }
 
   /**
-   * Writes inference requests to the ledger (for the inference feature), in the caller's
-   * transaction. `key` must identify the counted requests (e.g. tenant + minute + replica): the
-   * same key twice is counted once.
-   */
-  async recordInferenceRequests(m: EntityManager, tenantId: string, requests: number, key: string): Promise<void> {
-    if (!Number.isInteger(requests) || requests <= 0) return;
-    await m.query(
-      `INSERT INTO usage_records (tenant_id, meter, quantity, idempotency_key) VALUES ($1, 'inference_requests', $2, $3) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [tenantId, requests, `inference:${key}`],
-    );
-  }
-
-  /**
    * An operator's correction: takes a ledger row out of the tenant's usage. A row that never
    * left is just cancelled; one that may have reached Stripe is cancelled there by the outbox
    * with a meter event adjustment (cancel by its identifier). Idempotent.
