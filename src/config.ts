@@ -111,7 +111,7 @@ const schema = z.object({
    * ms (0: next tick). While a batch runs, new requests wait for it and form the next batch anyway.
    */
   INFERENCE_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(1),
-  /** Micro-batching: most texts (or recommendation requests) in one batch; a full batch runs at once. */
+  /** Micro-batching: most texts in one batch; a full batch runs at once. */
   INFERENCE_MAX_BATCH: int(1, 4096).default(64),
   /** Texts longer than this many characters are cut before the model sees them (the answer flags them). */
   INFERENCE_MAX_TEXT_CHARS: int(100, 10_000_000).default(20_000),
@@ -119,6 +119,13 @@ const schema = z.object({
   INFERENCE_RATE_LIMIT_CAPACITY: int(1, 10_000_000).default(600),
   /** Per-API-key inference bucket: requests restored per second. */
   INFERENCE_RATE_LIMIT_RESTORE_RATE: z.coerce.number().min(0.01).max(10_000_000).default(20),
+  /**
+   * How long a resolved model reference (name/alias → version) is reused without asking Postgres, ms
+   * (0: never). Alias moves and new or deleted versions drop it at once on every replica (NOTIFY).
+   */
+  MODEL_REF_CACHE_MS: int(0, 600_000).default(5000),
+  /** How long a valid API key is remembered without a lookup, ms (0: never). Revoking drops it at once on every replica. */
+  API_KEY_CACHE_MS: int(0, 600_000).default(5000),
   /** How often counted inference requests are written to the usage ledger, seconds. */
   INFERENCE_USAGE_FLUSH_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
   /** Stripe secret key. Unset: ledger-only billing (usage accrues in the ledger and is reported once a key is set). */

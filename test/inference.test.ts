@@ -218,6 +218,36 @@ withData('model registry and inference on models trained through the run API', (
     expect((await set('42', rec1.id)).data!.setModelAlias.userErrors[0]).toMatchObject({ field: ['alias'], code: 'INVALID_ALIAS' });
   });
 
+  it('a second replica follows alias moves and key revocations at once (NOTIFY), not when its caches expire', async () => {
+    // Caches that would hold stale answers for a minute: anything seen sooner came through the invalidation.
+    const other = await startTestApi({ MODEL_REF_CACHE_MS: '60000', API_KEY_CACHE_MS: '60000' });
+    try {
+      const key = await createApiKey(t.url, a.token, ['models:invoke']);
+      const user = uploaded[0][0];
+      const invokeThere = () => gql(other.url, RECOMMEND, { model: { name: 'ml100k-rec' }, userId: user, limit: 3 }, { token: key.secret });
+      /** Polls the other replica for up to 3 s until `done`; returns the last answer. */
+      const until = async (done: (r: Awaited<ReturnType<typeof invokeThere>>) => boolean) => {
+        const deadline = Date.now() + 3000;
+        let r = await invokeThere();
+        while (!done(r) && Date.now() < deadline) {
+          await new Promise((ok) => setTimeout(ok, 50));
+          r = await invokeThere();
+        }
+        return r;
+      };
+      await call(SET_ALIAS, { modelId: rec1.modelId, alias: 'production', versionId: rec1.id });
+      expect((await until((r) => r.data?.recommend.modelVersion.version === rec1.version)).data!.recommend.modelVersion.version).toBe(rec1.version);
+      await call(SET_ALIAS, { modelId: rec1.modelId, alias: 'production', versionId: rec2.id });
+      expect((await until((r) => r.data?.recommend.modelVersion.version === rec2.version)).data!.recommend.modelVersion.version).toBe(rec2.version);
+
+      await gql(t.url, `mutation($id: ID!) { revokeApiKey(id: $id) { userErrors { code } } }`, { id: key.id }, { token: a.token });
+      const refused = await until((r) => r.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED');
+      expect(refused.errors?.[0]).toMatchObject({ message: 'API key has been revoked', extensions: { code: 'UNAUTHENTICATED' } });
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('deletes a version only when no alias points to it; a deleted version is not found, its lineage stays', async () => {
     const del = (id: string) => call(`mutation($id: ID!) { deleteModelVersion(id: $id) { version { version deletedAt } userErrors { field message code } } }`, { id });
     await call(SET_ALIAS, { modelId: rec1.modelId, alias: 'production', versionId: rec1.id });
@@ -353,6 +383,12 @@ withData('model registry and inference on models trained through the run API', (
       expect(refused.errors?.[0].extensions).toMatchObject({ code: 'THROTTLED', retryAfterMs: expect.any(Number) });
       expect(refused.extensions?.cost.throttleStatus.currentlyAvailable).toBeGreaterThan(0); // the query-cost bucket is not what refused it
       expect((await invoke(k2.secret)).errors).toBeUndefined();
+      // Each invoking field of an operation (fragments included) is one request from the bucket.
+      const k3 = await createApiKey(t.url, a.token, ['models:invoke']);
+      const twice = await gql(limited.url, `query($t: [String!]!) { one: classify(model: {name: "sentiment"}, texts: $t) { modelVersion { version } } ...Again }
+        fragment Again on Query { two: classify(model: {name: "sentiment"}, texts: $t) { modelVersion { version } } }`, { t: ['profit rose'] }, { token: k3.secret });
+      expect(twice.errors).toBeUndefined();
+      expect(twice.extensions?.inference.throttleStatus.currentlyAvailable).toBe(1);
     } finally {
       await limited.stop();
     }

@@ -1,8 +1,10 @@
+import { LRUCache } from 'lru-cache';
 import { EntityManager } from 'typeorm';
 import { AppError, notFound, Problems } from '../common/errors';
 import { idOf } from '../common/global-id';
 import { Page, PageArgs, paginate } from '../common/relay';
 import { Database } from '../db/database';
+import { Invalidations } from '../db/invalidations';
 import { ApiKey } from './api-key.entity';
 import { Principal } from './principal';
 import { isScope, Scope, SCOPES } from './scopes';
@@ -19,9 +21,30 @@ export interface CreateApiKeyInput {
   scopes: string[];
 }
 
+interface CachedKey {
+  principal: Principal;
+  /** When this process last wrote `last_used_at` (ms since the epoch). */
+  lastUsedWritten: number;
+}
+
 /** API keys: created shown-once, stored hashed, scoped, revocable. */
 export class ApiKeyService {
-  constructor(private readonly db: Database) {}
+  /** Valid keys by secret hash: an app's steady stream of calls costs no lookup round trip each. */
+  private readonly cache: LRUCache<string, CachedKey> | null;
+  private readonly invalidations: Invalidations | undefined;
+
+  constructor(
+    private readonly db: Database,
+    options: { cacheMs?: number; invalidations?: Invalidations } = {},
+  ) {
+    const { invalidations } = options;
+    this.invalidations = invalidations;
+    this.cache = options.cacheMs ? new LRUCache({ max: 10_000, ttl: options.cacheMs }) : null;
+    invalidations?.on('api-keys', (keyId) => {
+      if (keyId === null) return this.cache?.clear();
+      for (const [hash, entry] of this.cache?.entries() ?? []) if (entry.principal.apiKeyId === keyId) this.cache?.delete(hash);
+    });
+  }
 
   /**
    * Creates a key for the caller's tenant. The caller needs `admin` and cannot grant a scope it
@@ -59,6 +82,8 @@ export class ApiKeyService {
     if (!apiKey.revokedAt) {
       apiKey.revokedAt = new Date();
       await m.update(ApiKey, { id: apiKey.id }, { revokedAt: apiKey.revokedAt });
+      // Every replica stops accepting it now, not when its cached copy expires.
+      await this.invalidations?.publish(m, 'api-keys', apiKey.id);
     }
     return apiKey;
   }
@@ -69,28 +94,43 @@ export class ApiKeyService {
 
   /**
    * Resolves a bearer secret to a principal. Unknown, malformed and revoked keys all fail with
-   * UNAUTHENTICATED. `lastUsedAt` is refreshed at most once a minute per key.
+   * UNAUTHENTICATED. `lastUsedAt` is refreshed at most once a minute per key. A valid key is
+   * remembered (by its hash) for the cache's time-to-live; revoking it drops it everywhere at once.
    */
   async authenticate(secret: string): Promise<Principal> {
     const match = KEY_PATTERN.exec(secret);
     if (!match) throw new AppError('UNAUTHENTICATED', 'API key is malformed');
+    const hash = sha256(secret);
+    const cached = this.cache?.get(hash);
+    if (cached) {
+      if (Date.now() - cached.lastUsedWritten > LAST_USED_RESOLUTION_MS) {
+        cached.lastUsedWritten = Date.now();
+        // Not awaited: bookkeeping must not slow the call down or fail it.
+        this.db.dataSource.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [cached.principal.apiKeyId]).catch(() => undefined);
+      }
+      return cached.principal;
+    }
     const row = await this.db.dataSource
       .createQueryBuilder(ApiKey, 'k')
       .addSelect('k.secretHash')
       .where('k.prefix = :p', { p: match[1] })
       .getOne();
-    if (!row || !safeEqualHex(row.secretHash, sha256(secret))) throw new AppError('UNAUTHENTICATED', 'API key is invalid');
+    if (!row || !safeEqualHex(row.secretHash, hash)) throw new AppError('UNAUTHENTICATED', 'API key is invalid');
     if (row.revokedAt) throw new AppError('UNAUTHENTICATED', 'API key has been revoked');
-    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    let lastUsedWritten = row.lastUsedAt?.getTime() ?? 0;
+    if (Date.now() - lastUsedWritten > LAST_USED_RESOLUTION_MS) {
       await this.db.dataSource.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [row.id]);
+      lastUsedWritten = Date.now();
     }
-    return {
+    const principal = Object.freeze<Principal>({
       kind: 'apiKey',
       tenantId: row.tenantId,
       userId: null,
       apiKeyId: row.id,
       role: null,
       scopes: new Set(row.scopes.filter(isScope) as Scope[]),
-    };
+    });
+    this.cache?.set(hash, { principal, lastUsedWritten });
+    return principal;
   }
 }

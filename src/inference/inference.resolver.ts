@@ -1,8 +1,8 @@
-import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Int, Query, Resolver } from 'type-graphql';
 import { presentVersion } from '../models/model.types';
 import { ModelRefInput } from '../models/model.types';
 import { Context, principalOf, requestTransaction } from '../server/context';
-import { Invocation } from './inference.service';
+import { Caller, Invocation } from './inference.service';
 import { ClassificationResult, RecommendationResult, SummarizationResult, TranslationResult } from './inference.types';
 
 /** Reports the caller's inference bucket in `extensions.inference`, beside the query-cost one. */
@@ -11,9 +11,18 @@ function report(ctx: Context, invocation: Invocation) {
   return presentVersion(invocation.resolved.version);
 }
 
+/** The invoking request: its transaction, principal, and the inference admission the request plugin took. */
+function callerOf(ctx: Context): Caller {
+  return { tx: requestTransaction(ctx), principal: principalOf(ctx), admission: ctx.admissions.inference };
+}
+
+/** Marks a query field as drawing one request from the caller's inference bucket (see the request plugin). */
+const InferenceBucket = () => Extensions({ rateLimitBucket: 'inference' });
+
 @Resolver()
 export class InferenceResolver {
   @Authorized('models:invoke')
+  @InferenceBucket()
   @Query(() => RecommendationResult, { description: 'Top items for a user. Items the user rated in training are left out unless excludeSeen is false; an unknown user gets popular items (coldStart).' })
   async recommend(
     @Arg('model', () => ModelRefInput) model: ModelRefInput,
@@ -23,11 +32,12 @@ export class InferenceResolver {
     @Arg('candidates', () => [String], { nullable: true, description: 'Rank only these items.' }) candidates: string[] | null,
     @Ctx() ctx: Context,
   ): Promise<RecommendationResult> {
-    const r = await ctx.services.inference.recommend(requestTransaction(ctx), principalOf(ctx), model, { userId, limit, excludeSeen, candidates });
+    const r = await ctx.services.inference.recommend(callerOf(ctx), model, { userId, limit, excludeSeen, candidates });
     return { modelVersion: report(ctx, r), items: r.items, coldStart: r.coldStart };
   }
 
   @Authorized('models:invoke')
+  @InferenceBucket()
   @Query(() => TranslationResult, { description: 'Translates up to 64 texts; outputs in input order.' })
   async translate(
     @Arg('model', () => ModelRefInput) model: ModelRefInput,
@@ -35,11 +45,12 @@ export class InferenceResolver {
     @Arg('beamSize', () => Int, { defaultValue: 1, description: '1 = greedy decoding.' }) beamSize: number,
     @Ctx() ctx: Context,
   ): Promise<TranslationResult> {
-    const r = await ctx.services.inference.translate(requestTransaction(ctx), principalOf(ctx), model, texts, beamSize);
+    const r = await ctx.services.inference.translate(callerOf(ctx), model, texts, beamSize);
     return { modelVersion: report(ctx, r), translations: r.outputs, truncated: r.truncated };
   }
 
   @Authorized('models:invoke')
+  @InferenceBucket()
   @Query(() => SummarizationResult, { description: 'Summarizes up to 64 documents; outputs in input order.' })
   async summarize(
     @Arg('model', () => ModelRefInput) model: ModelRefInput,
@@ -48,14 +59,15 @@ export class InferenceResolver {
     @Arg('maxTokens', () => Int, { nullable: true, description: 'Words per summary (default: the model\'s).' }) maxTokens: number | null,
     @Ctx() ctx: Context,
   ): Promise<SummarizationResult> {
-    const r = await ctx.services.inference.summarize(requestTransaction(ctx), principalOf(ctx), model, texts, { maxSentences, maxTokens });
+    const r = await ctx.services.inference.summarize(callerOf(ctx), model, texts, { maxSentences, maxTokens });
     return { modelVersion: report(ctx, r), summaries: r.outputs, truncated: r.truncated };
   }
 
   @Authorized('models:invoke')
+  @InferenceBucket()
   @Query(() => ClassificationResult, { description: 'Labels up to 64 texts with probabilities; outputs in input order.' })
   async classify(@Arg('model', () => ModelRefInput) model: ModelRefInput, @Arg('texts', () => [String]) texts: string[], @Ctx() ctx: Context): Promise<ClassificationResult> {
-    const r = await ctx.services.inference.classify(requestTransaction(ctx), principalOf(ctx), model, texts);
+    const r = await ctx.services.inference.classify(callerOf(ctx), model, texts);
     return {
       modelVersion: report(ctx, r),
       predictions: r.outputs.map((p, i) => ({

@@ -5,7 +5,7 @@ import { isMlError } from '../ml/task';
 import type { ClassPrediction, PredictorsByTask, ScoredItem, TaskName } from '../ml/task';
 import { loadModel } from '../ml/serving';
 import { ModelRef, ModelRegistryService, ResolvedModel } from '../models/model-registry.service';
-import { RateLimiter, ThrottleStatus } from '../server/rate-limit';
+import { Admission, inferenceBucketKey, RateLimiter, ThrottleStatus } from '../server/rate-limit';
 import { BlobStore } from '../storage/blob-store';
 import { unpackArtifact } from '../trainer/artifact-pack';
 import { MicroBatcher } from './micro-batcher';
@@ -17,6 +17,13 @@ export interface InferenceSettings {
   maxTexts: number;
   /** Longer texts are cut to this many characters (and flagged). */
   maxTextChars: number;
+}
+
+/** Who invokes: the request's (lazy) tenant transaction, the principal, and its inference admission if the request plugin already took it. */
+export interface Caller {
+  tx: TenantTransaction;
+  principal: Principal;
+  admission?: Admission;
 }
 
 /** What every answer carries besides its outputs. */
@@ -63,43 +70,43 @@ export class InferenceService {
     private readonly settings: InferenceSettings,
   ) {}
 
-  async recommend(tx: TenantTransaction, principal: Principal, ref: ModelRef, input: RecommendInput): Promise<Invocation & { items: ScoredItem[]; coldStart: boolean }> {
+  async recommend(caller: Caller, ref: ModelRef, input: RecommendInput): Promise<Invocation & { items: ScoredItem[]; coldStart: boolean }> {
     if (!input.userId) throw new AppError('BAD_USER_INPUT', 'userId must not be empty', { field: 'userId' });
     if (!Number.isInteger(input.limit) || input.limit < 1 || input.limit > 1000) throw new AppError('BAD_USER_INPUT', `limit must be between 1 and 1000 (got ${input.limit})`, { field: 'limit' });
     if (input.candidates && (input.candidates.length < 1 || input.candidates.length > 10_000)) {
       throw new AppError('BAD_USER_INPUT', 'candidates must list 1 to 10000 item ids', { field: 'candidates' });
     }
-    return this.invoke(tx, principal, ref, 'recommendation', async (predictor, invocation) => {
-      const key = `${invocation.resolved.version.id}:recommend`;
-      const [items] = await this.batcher.submit(key, [input], (batch: RecommendInput[]) =>
-        Promise.all(batch.map((r) => predictor.recommend(r.userId, r.limit, { excludeSeen: r.excludeSeen, candidates: r.candidates ?? undefined }).catch((e: unknown) => asUserError(e, 'candidates') as Error))),
-      );
+    return this.invoke(caller, ref, 'recommendation', async (predictor, invocation) => {
+      // Not micro-batched: scoring one user is a host-side pass over the item factors (~0.2 ms) that
+      // shares no work with another user's, so a batch would only add queueing.
+      const items = await predictor
+        .recommend(input.userId, input.limit, { excludeSeen: input.excludeSeen, candidates: input.candidates ?? undefined })
+        .catch((e: unknown) => Promise.reject(asUserError(e, 'candidates')));
       return { ...invocation, items, coldStart: !predictor.knowsUser(input.userId) };
     });
   }
 
-  translate(tx: TenantTransaction, principal: Principal, ref: ModelRef, texts: string[], beamSize: number): Promise<TextOutputs<string>> {
+  translate(caller: Caller, ref: ModelRef, texts: string[], beamSize: number): Promise<TextOutputs<string>> {
     if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 16) throw new AppError('BAD_USER_INPUT', `beamSize must be between 1 and 16 (got ${beamSize})`, { field: 'beamSize' });
-    return this.texts(tx, principal, ref, 'translation', texts, `translate:${beamSize}`, (p, batch) => p.translate(batch, { beamSize }));
+    return this.texts(caller, ref, 'translation', texts, `translate:${beamSize}`, (p, batch) => p.translate(batch, { beamSize }));
   }
 
-  summarize(tx: TenantTransaction, principal: Principal, ref: ModelRef, texts: string[], options: { maxSentences?: number | null; maxTokens?: number | null }): Promise<TextOutputs<string>> {
+  summarize(caller: Caller, ref: ModelRef, texts: string[], options: { maxSentences?: number | null; maxTokens?: number | null }): Promise<TextOutputs<string>> {
     const { maxSentences, maxTokens } = options;
     if (maxSentences != null && (!Number.isInteger(maxSentences) || maxSentences < 1 || maxSentences > 100)) throw new AppError('BAD_USER_INPUT', 'maxSentences must be between 1 and 100', { field: 'maxSentences' });
     if (maxTokens != null && (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 1000)) throw new AppError('BAD_USER_INPUT', 'maxTokens must be between 1 and 1000', { field: 'maxTokens' });
-    return this.texts(tx, principal, ref, 'summarization', texts, `summarize:${maxSentences ?? ''}:${maxTokens ?? ''}`, (p, batch) =>
+    return this.texts(caller, ref, 'summarization', texts, `summarize:${maxSentences ?? ''}:${maxTokens ?? ''}`, (p, batch) =>
       p.summarize(batch, { maxSentences: maxSentences ?? undefined, maxLength: maxTokens ?? undefined }),
     );
   }
 
-  classify(tx: TenantTransaction, principal: Principal, ref: ModelRef, texts: string[]): Promise<TextOutputs<ClassPrediction>> {
-    return this.texts(tx, principal, ref, 'classification', texts, 'classify', (p, batch) => p.classify(batch));
+  classify(caller: Caller, ref: ModelRef, texts: string[]): Promise<TextOutputs<ClassPrediction>> {
+    return this.texts(caller, ref, 'classification', texts, 'classify', (p, batch) => p.classify(batch));
   }
 
   /** Text tasks: check the list, cut over-long texts, batch with other callers, flag truncation. */
   private async texts<T extends Exclude<TaskName, 'recommendation'>, O>(
-    tx: TenantTransaction,
-    principal: Principal,
+    caller: Caller,
     ref: ModelRef,
     task: T,
     texts: string[],
@@ -109,7 +116,7 @@ export class InferenceService {
     const { maxTexts, maxTextChars } = this.settings;
     if (texts.length < 1 || texts.length > maxTexts) throw new AppError('BAD_USER_INPUT', `texts must hold 1 to ${maxTexts} texts (got ${texts.length})`, { field: 'texts' });
     const cut = texts.map((t) => (t.length > maxTextChars ? t.slice(0, maxTextChars) : t));
-    return this.invoke(tx, principal, ref, task, async (predictor, invocation) => {
+    return this.invoke(caller, ref, task, async (predictor, invocation) => {
       const key = `${invocation.resolved.version.id}:${operation}`;
       const outputs = await this.batcher.submit(key, cut, async (batch: string[]) => {
         try {
@@ -123,10 +130,12 @@ export class InferenceService {
     });
   }
 
-  private async invoke<T extends TaskName, R>(tx: TenantTransaction, principal: Principal, ref: ModelRef, task: T, use: (predictor: PredictorsByTask[T], invocation: Invocation) => Promise<R>): Promise<R> {
-    // The caller's bucket first, on its own connection, before the request's transaction opens.
-    const throttleStatus = await this.admit(principal);
-    const resolved = await this.registry.resolve(await tx.manager(), ref);
+  private async invoke<T extends TaskName, R>(caller: Caller, ref: ModelRef, task: T, use: (predictor: PredictorsByTask[T], invocation: Invocation) => Promise<R>): Promise<R> {
+    const { tx, principal } = caller;
+    // The caller's bucket first (normally taken already, with the query-cost one), then the
+    // reference: from the cache when warm, so a steady stream of calls opens no transaction.
+    const throttleStatus = this.admitted(caller.admission ?? (await this.limiter.take('inference', inferenceBucketKey(principal), 1)));
+    const resolved = await this.registry.resolveCached(principal.tenantId, () => tx.manager(), ref);
     const modelTask = resolved.model.task.toLowerCase() as TaskName;
     if (modelTask !== task) {
       throw new AppError('BAD_USER_INPUT', `model "${resolved.model.name}" is a ${modelTask} model; ${OPERATION_OF[task]} needs a ${task} model (use ${OPERATION_OF[modelTask]})`, {
@@ -147,10 +156,8 @@ export class InferenceService {
     }
   }
 
-  /** One request from the caller's inference bucket: per API key, or per user and tenant. */
-  private async admit(principal: Principal): Promise<ThrottleStatus> {
-    const key = principal.apiKeyId ? `invoke:key:${principal.apiKeyId}` : `invoke:user:${principal.userId}:${principal.tenantId}`;
-    const admission = await this.limiter.take(key, 1);
+  /** The caller's inference bucket (per API key, or per user and tenant) said yes, or THROTTLED. */
+  private admitted(admission: Admission): ThrottleStatus {
     if (!admission.allowed) {
       throw new AppError('THROTTLED', `inference rate limit exceeded: retry in ${admission.retryAfterMs} ms`, {
         extensions: { retryAfterMs: admission.retryAfterMs, inference: { throttleStatus: admission.status } },

@@ -5,6 +5,8 @@ import { Page, PageArgs, paginate } from '../common/relay';
 import type { DatasetTask } from '../datasets/ingest';
 import { BlobStore } from '../storage/blob-store';
 import { LOWER_IS_BETTER } from '../training/training-run.repository';
+import { Invalidations } from '../db/invalidations';
+import { ModelRefCache } from './model-ref-cache';
 import { ModelAlias } from './model-alias.entity';
 import { ModelVersion } from './model-version.entity';
 import { Model } from './model.entity';
@@ -55,7 +57,37 @@ function versionFromRow(m: EntityManager, r: Record<string, unknown>): ModelVers
  * tenants' models invisible, and a foreign ID is NOT_FOUND like a missing one.
  */
 export class ModelRegistryService {
-  constructor(private readonly blobs: BlobStore, private readonly onVersionDeleted: (versionId: string) => void = () => undefined) {}
+  private readonly refCache: ModelRefCache;
+
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly options: {
+      onVersionDeleted?: (versionId: string) => void;
+      /** How long a resolved `ModelRef` is reused without asking Postgres (0: never). */
+      refCacheMs?: number;
+      invalidations?: Invalidations;
+    } = {},
+  ) {
+    this.refCache = new ModelRefCache(options.refCacheMs ?? 0);
+    options.invalidations?.on('model-refs', (tenantId) => this.refCache.invalidate(tenantId));
+  }
+
+  /**
+   * `resolve` for the serving path: answered from the per-tenant cache when it can, so a warm
+   * invocation opens no transaction; `manager` (the request's, RLS-scoped) runs the query on a miss.
+   */
+  resolveCached(tenantId: string, manager: () => Promise<EntityManager>, ref: ModelRef, field = 'model'): Promise<ResolvedModel> {
+    return this.refCache.resolve(tenantId, ref, async () => this.resolve(await manager(), ref, field));
+  }
+
+  /**
+   * What `ModelRef`s of the tenant resolve to may have changed (an alias moved, a version was added
+   * or deleted): drop cached resolutions here now and on every replica when `m` commits.
+   */
+  async refsChanged(m: EntityManager, tenantId: string): Promise<void> {
+    if (this.options.invalidations) await this.options.invalidations.publish(m, 'model-refs', tenantId);
+    else this.refCache.invalidate(tenantId);
+  }
 
   listModels<T>(m: EntityManager, args: PageArgs, filter: { task?: string | null; name?: string | null } | null | undefined, present: (x: Model) => T): Promise<Page<T>> {
     const qb = m.createQueryBuilder(Model, 'm');
@@ -167,6 +199,7 @@ export class ModelRegistryService {
        ON CONFLICT (model_id, alias) DO UPDATE SET version_id = EXCLUDED.version_id, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
       [model.id, alias, model.tenantId, versionId, userId],
     );
+    await this.refsChanged(m, model.tenantId);
     const saved = await m.findOneByOrFail(ModelAlias, { modelId: model.id, alias });
     const previousId = old?.version_id ?? null;
     const previous = previousId && previousId !== versionId ? await m.findOneBy(ModelVersion, { id: previousId }) : null;
@@ -177,6 +210,7 @@ export class ModelRegistryService {
     const model = await this.getModel(m, modelGlobalId, 'modelId');
     const result = await m.delete(ModelAlias, { modelId: model.id, alias });
     if (!result.affected) throw new AppError('NOT_FOUND', `model "${model.name}" has no alias "${alias}"`, { field: 'alias' });
+    await this.refsChanged(m, model.tenantId);
     return alias;
   }
 
@@ -203,8 +237,9 @@ export class ModelRegistryService {
     }
     version.deletedAt = new Date();
     await m.update(ModelVersion, { id }, { deletedAt: version.deletedAt });
+    await this.refsChanged(m, version.tenantId);
     await this.blobs.delete(version.artifactKey);
-    this.onVersionDeleted(id);
+    this.options.onVersionDeleted?.(id);
     return version;
   }
 

@@ -166,6 +166,7 @@ export async function startServer(config: Config, services: Services, log: Logge
       publicUrl: transport.publicUrl,
       clientKey: transport.clientKey,
       extensions: {},
+      admissions: {},
     };
   };
 

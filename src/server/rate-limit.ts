@@ -1,3 +1,4 @@
+import { Principal } from '../auth/principal';
 import { Database } from '../db/database';
 import { Role } from '../tenancy/membership.entity';
 
@@ -15,40 +16,95 @@ export interface Admission {
   retryAfterMs: number;
 }
 
+/** `query`: the tenant's query-cost bucket; `inference`: the caller's model-invocation bucket. */
+export type BucketKind = 'query' | 'inference';
+
+export interface BucketSettings {
+  capacity: number;
+  restoreRate: number;
+}
+
+export interface BucketTake {
+  kind: BucketKind;
+  key: string;
+  cost: number;
+}
+
+/** The inference bucket's key: one per API key, or per user and tenant. */
+export function inferenceBucketKey(principal: Principal): string {
+  return principal.apiKeyId ? `invoke:key:${principal.apiKeyId}` : `invoke:user:${principal.userId}:${principal.tenantId}`;
+}
+
+/** A refill-then-take upsert of one bucket; `$1`/`$2` are the membership check's user and tenant. */
+function bucketCte(name: string, p: number): string {
+  const [key, capacity, rate, cost] = [`$${p}`, `$${p + 1}::float8`, `$${p + 2}::float8`, `$${p + 3}::float8`];
+  const refilled = `LEAST(${capacity}, b.available + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * ${rate})`;
+  return `${name} AS (
+    INSERT INTO rate_limit_buckets AS b (key, available, updated_at, last_allowed)
+    SELECT ${key}, CASE WHEN ${cost} <= ${capacity} THEN ${capacity} - ${cost} ELSE ${capacity} END, clock_timestamp(), ${cost} <= ${capacity}
+     WHERE $1::uuid IS NULL OR EXISTS (SELECT 1 FROM m)
+    ON CONFLICT (key) DO UPDATE SET
+      available = ${refilled} - CASE WHEN ${refilled} >= ${cost} THEN ${cost} ELSE 0 END,
+      last_allowed = ${refilled} >= ${cost},
+      updated_at = clock_timestamp()
+    RETURNING b.available, b.last_allowed)`;
+}
+
+/** The statement for `n` buckets (cached: one text, so one prepared plan, per count). */
+const statements = new Map<number, string>();
+function takeStatement(n: number): string {
+  let sql = statements.get(n);
+  if (!sql) {
+    const names = Array.from({ length: n }, (_, i) => `b${i}`);
+    sql = `WITH m AS (SELECT role FROM memberships WHERE $1::uuid IS NOT NULL AND user_id = $1::uuid AND tenant_id = $2::uuid),
+      ${names.map((b, i) => bucketCte(b, 3 + i * 4)).join(',\n')}
+      SELECT (SELECT role FROM m) AS role, ${names.map((b, i) => `${b}.available AS a${i}, ${b}.last_allowed AS ok${i}`).join(', ')}
+        FROM ${names.join(' CROSS JOIN ')}`;
+    statements.set(n, sql);
+  }
+  return sql;
+}
+
 /**
- * A leaky bucket per key (tenant or anonymous client), kept in Postgres so every API replica
- * shares it. One statement refills by elapsed time and takes the cost only if it is available.
+ * Leaky buckets (a tenant's query cost, a caller's inference requests), kept in Postgres so every
+ * API replica shares them. One statement refills each bucket by elapsed time and takes its cost
+ * only if available, for every bucket a request needs at once: one round trip per request.
  */
 export class RateLimiter {
-  constructor(private readonly db: Database, private readonly settings: { capacity: number; restoreRate: number }) {}
+  constructor(private readonly db: Database, private readonly settings: Record<BucketKind, BucketSettings>) {}
+
+  /** Takes `cost` from one bucket (see `takeAll`). */
+  async take(kind: BucketKind, key: string, cost: number, member: { userId: string; tenantId: string } | null = null): Promise<Admission & { role: Role | null }> {
+    const { admissions, role } = await this.takeAll([{ kind, key, cost }], member);
+    return { ...admissions[0], role };
+  }
 
   /**
-   * Takes `cost` from `key`'s bucket. With `member`, the same statement also looks up that user's
-   * role in that tenant, and touches no bucket when there is none (so nobody can drain the bucket
-   * of a tenant they do not belong to); `role` is then null.
+   * Takes each bucket's cost (each bucket decides on its own). With `member`, the same statement
+   * also looks up that user's role in that tenant and touches no bucket when there is none (so
+   * nobody can drain the buckets of a tenant they do not belong to); `role` is then null.
    */
-  async take(key: string, cost: number, member: { userId: string; tenantId: string } | null = null): Promise<Admission & { role: Role | null }> {
-    const { capacity, restoreRate } = this.settings;
-    const refilled = `LEAST($2::float8, b.available + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * $3::float8)`;
-    const rows: { available: number; allowed: boolean; role: Role | null }[] = await this.db.dataSource.query(
-      `WITH m AS (SELECT role FROM memberships WHERE $5::uuid IS NOT NULL AND user_id = $5::uuid AND tenant_id = $6::uuid),
-       b AS (
-         INSERT INTO rate_limit_buckets AS b (key, available, updated_at, last_allowed)
-         SELECT $1, CASE WHEN $4::float8 <= $2::float8 THEN $2::float8 - $4::float8 ELSE $2::float8 END, clock_timestamp(), $4::float8 <= $2::float8
-          WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM m)
-         ON CONFLICT (key) DO UPDATE SET
-           available = ${refilled} - CASE WHEN ${refilled} >= $4::float8 THEN $4::float8 ELSE 0 END,
-           last_allowed = ${refilled} >= $4::float8,
-           updated_at = clock_timestamp()
-         RETURNING b.available, b.last_allowed
-       )
-       SELECT b.available, b.last_allowed AS allowed, (SELECT role FROM m) AS role FROM b`,
-      [key, capacity, restoreRate, cost, member?.userId ?? null, member?.tenantId ?? null],
-    );
-    const row = rows[0] ?? { available: capacity, allowed: false, role: null };
-    const available = Number(row.available);
-    const status = { maximumAvailable: capacity, currentlyAvailable: Math.floor(available), restoreRate };
-    const retryAfterMs = row.allowed ? 0 : Math.ceil(((cost - available) / restoreRate) * 1000);
-    return { allowed: row.allowed, status, retryAfterMs, role: row.role };
+  async takeAll(takes: BucketTake[], member: { userId: string; tenantId: string } | null = null): Promise<{ admissions: Admission[]; role: Role | null }> {
+    // Same key order in every statement, so two requests never wait on each other's rows crosswise.
+    const order = takes.map((_, i) => i).sort((a, b) => (takes[a].key < takes[b].key ? -1 : 1));
+    const params: unknown[] = [member?.userId ?? null, member?.tenantId ?? null];
+    for (const i of order) {
+      const { capacity, restoreRate } = this.settings[takes[i].kind];
+      params.push(takes[i].key, capacity, restoreRate, takes[i].cost);
+    }
+    const rows: Record<string, unknown>[] = await this.db.dataSource.query(takeStatement(takes.length), params);
+    const row = rows[0];
+    const admissions: Admission[] = new Array(takes.length);
+    order.forEach((i, j) => {
+      const { capacity, restoreRate } = this.settings[takes[i].kind];
+      const available = row ? Number(row[`a${j}`]) : capacity;
+      const allowed = row ? Boolean(row[`ok${j}`]) : false;
+      admissions[i] = {
+        allowed,
+        status: { maximumAvailable: capacity, currentlyAvailable: Math.floor(available), restoreRate },
+        retryAfterMs: allowed ? 0 : Math.ceil(((takes[i].cost - available) / restoreRate) * 1000),
+      };
+    });
+    return { admissions, role: (row?.role as Role | null) ?? null };
   }
 }

@@ -1,10 +1,10 @@
 import { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { DocumentNode, GraphQLSchema, Kind, OperationDefinitionNode, SelectionSetNode } from 'graphql';
 import { AppError, REQUEST_STATUS } from '../common/errors';
 import { Context } from './context';
 import { costTooHigh, queryCost, queryDepth, tooDeep } from './limits';
 import { ApiMetrics } from './observability';
-import { ThrottleStatus } from './rate-limit';
+import { BucketKind, BucketTake, inferenceBucketKey, ThrottleStatus } from './rate-limit';
 
 interface CostExtension {
   requestedQueryCost: number;
@@ -33,8 +33,14 @@ export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits
         const p = ctx.principal;
         const key = p ? `tenant:${p.tenantId}` : `anon:${ctx.clientKey}`;
         const member = p?.membershipUnchecked && p.userId ? { userId: p.userId, tenantId: p.tenantId } : null;
-        const admission = await ctx.services.rateLimiter.take(key, Math.max(1, cost.requestedQueryCost), member);
-        if (p) ctx.principal = ctx.services.auth.confirmMembership(p, admission.role);
+        // Model invocations also take from the caller's inference bucket: in the same statement.
+        const invocations = p && op ? countBucketFields(schema, document, op.selectionSet, 'inference') : 0;
+        const takes: BucketTake[] = [{ kind: 'query', key, cost: Math.max(1, cost.requestedQueryCost) }];
+        if (p && invocations) takes.push({ kind: 'inference', key: inferenceBucketKey(p), cost: invocations });
+        const { admissions, role } = await ctx.services.rateLimiter.takeAll(takes, member);
+        const admission = admissions[0];
+        if (p) ctx.principal = ctx.services.auth.confirmMembership(p, role);
+        if (invocations) ctx.admissions.inference = admissions[1];
         cost.throttleStatus = admission.status;
         if (!admission.allowed) {
           throw new AppError('THROTTLED', `rate limit exceeded: retry in ${admission.retryAfterMs} ms`, {
@@ -85,4 +91,24 @@ export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits
       };
     },
   };
+}
+
+/**
+ * How many root fields of the operation draw on `bucket` (declared on the field with
+ * `@Extensions({ rateLimitBucket })`), following fragments on the root type.
+ */
+export function countBucketFields(schema: GraphQLSchema, document: DocumentNode, selectionSet: SelectionSetNode, bucket: BucketKind): number {
+  const fields = schema.getQueryType()?.getFields() ?? {};
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (fields[selection.name.value]?.extensions?.rateLimitBucket === bucket) count++;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      count += countBucketFields(schema, document, selection.selectionSet, bucket);
+    } else {
+      const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) count += countBucketFields(schema, document, fragment.selectionSet, bucket);
+    }
+  }
+  return count;
 }

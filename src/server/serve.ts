@@ -29,7 +29,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
     const services = createServices(new Database(database.dataSource), config, { jwtSecret: resolveJwtSecret(config), blobs, log, databaseUrl: database.url, executor });
     started = services;
     await services.runQueue.start((sql) => database.dataSource.query(sql));
-    await services.notifier.start();
+    await services.listener.start();
     const server = await startServer(config, services, log, { ready: () => databaseReady(database.dataSource) });
     if (config.DISPATCHER_ENABLED) await services.dispatcher.start();
     if (config.BILLING_OUTBOX_ENABLED) services.billing.outbox?.start();
@@ -52,7 +52,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
           await step('http', () => server.close());
           await step('billing outbox', async () => services.billing.outbox?.stop());
           await step('dispatcher', () => (config.DISPATCHER_ENABLED ? services.dispatcher.stop() : services.runQueue.stop()));
-          await step('notifier', () => services.notifier.stop());
+          await step('listener', () => services.listener.stop());
           await step('baselines', () => services.baselines.drain());
           await step('inference', async () => {
             await services.inferenceUsage.flush();
@@ -64,7 +64,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
   } catch (err) {
     // A failed start leaves nothing running: queue connections, LISTEN connection, pool.
     await started?.runQueue.stop().catch(() => undefined);
-    await started?.notifier.stop().catch(() => undefined);
+    await started?.listener.stop().catch(() => undefined);
     await database.close();
     throw err;
   }

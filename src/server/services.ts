@@ -7,6 +7,8 @@ import { SessionService } from '../auth/session.service';
 import { BillingServices, createBillingServices } from '../billing';
 import { Config } from '../config';
 import { Database } from '../db/database';
+import { Invalidations } from '../db/invalidations';
+import { PgListener } from '../db/pg-listener';
 import { DatasetService } from '../datasets/dataset.service';
 import { InferenceService } from '../inference/inference.service';
 import { MicroBatcher } from '../inference/micro-batcher';
@@ -20,7 +22,7 @@ import { BlobStore } from '../storage/blob-store';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { Executor } from '../training/executor';
 import { RunDispatcher } from '../training/run-dispatcher';
-import { RunNotifier } from '../training/run-notifier';
+import { followRunChanges } from '../training/run-notifier';
 import { RunQueue } from '../training/run-queue';
 import { TrainerGateway } from '../training/trainer-gateway';
 import { TrainingRunService } from '../training/training-run.service';
@@ -40,7 +42,8 @@ export interface Services {
   runs: TrainingRunService;
   dispatcher: RunDispatcher;
   trainerGateway: TrainerGateway;
-  notifier: RunNotifier;
+  /** The LISTEN connection: run changes for subscriptions, cache invalidations from other replicas. */
+  listener: PgListener;
   pubSub: ReturnType<typeof createPubSub>;
   executor: Executor;
   models: ModelRegistryService;
@@ -71,10 +74,15 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
-  const apiKeys = new ApiKeyService(db);
+  const listener = new PgListener(deps.databaseUrl, log);
+  const invalidations = new Invalidations(listener);
+  const apiKeys = new ApiKeyService(db, { cacheMs: config.API_KEY_CACHE_MS, invalidations });
   const tenancy = new TenancyService(db, config.INVITATION_TTL_SECONDS);
   const auth = new AuthService(db, sessions, apiKeys, tenancy);
-  const rateLimiter = new RateLimiter(db, { capacity: config.RATE_LIMIT_CAPACITY, restoreRate: config.RATE_LIMIT_RESTORE_RATE });
+  const rateLimiter = new RateLimiter(db, {
+    query: { capacity: config.RATE_LIMIT_CAPACITY, restoreRate: config.RATE_LIMIT_RESTORE_RATE },
+    inference: { capacity: config.INFERENCE_RATE_LIMIT_CAPACITY, restoreRate: config.INFERENCE_RATE_LIMIT_RESTORE_RATE },
+  });
   const datasets = new DatasetService(db, blobs, {
     maxFileBytes: config.DATASET_MAX_FILE_BYTES,
     maxTotalBytes: config.DATASET_MAX_TOTAL_BYTES,
@@ -100,16 +108,16 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS,
   }, (run) => executor.stop(run.id, run.attempt));
   datasets.inUse = (m, datasetId) => runs.runsUsingDataset(m, datasetId);
-  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS, usageSliceSeconds: config.BILLING_SLICE_SECONDS });
+  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS, usageSliceSeconds: config.BILLING_SLICE_SECONDS }, (m, tenantId) => models.refsChanged(m, tenantId));
   // Plans bite at launch (payment), dispatch (concurrency, GPU-hours) and upload (storage).
   const billing = createBillingServices(db, config, log);
   runs.launchGate = (m, tenantId) => billing.plans.assertCanLaunch(m, tenantId);
   dispatcher.admission = billing.plans;
   datasets.storageLimit = (m, tenantId) => billing.plans.storageLimit(m, tenantId);
   const pubSub = createPubSub();
-  const notifier = new RunNotifier(deps.databaseUrl, pubSub, log);
+  followRunChanges(listener, pubSub, log);
   const cache = new ModelCache(config.INFERENCE_CACHE_BYTES);
-  const models = new ModelRegistryService(blobs, (versionId) => cache.evict(versionId));
+  const models = new ModelRegistryService(blobs, { onVersionDeleted: (versionId) => cache.evict(versionId), refCacheMs: config.MODEL_REF_CACHE_MS, invalidations });
   const inferenceUsage = new InferenceUsageMeter(db, config.INFERENCE_USAGE_FLUSH_SECONDS, log);
   const inference = new InferenceService(
     models,
@@ -117,7 +125,7 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     cache,
     new MicroBatcher({ windowMs: config.INFERENCE_BATCH_WINDOW_MS, maxBatch: config.INFERENCE_MAX_BATCH }),
     inferenceUsage,
-    new RateLimiter(db, { capacity: config.INFERENCE_RATE_LIMIT_CAPACITY, restoreRate: config.INFERENCE_RATE_LIMIT_RESTORE_RATE }),
+    rateLimiter,
     { maxTexts: 64, maxTextChars: config.INFERENCE_MAX_TEXT_CHARS },
   );
   const openAi = new OpenAiClients(new SecretBox(config.SECRETS_KEY ?? `secrets-key-derived-from:${jwtSecret}`), {
@@ -127,5 +135,5 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     timeoutSeconds: config.OPENAI_TIMEOUT_SECONDS,
   });
   const baselines = new BaselineService(db, blobs, openAi, { concurrency: config.OPENAI_CONCURRENCY, maxRows: config.OPENAI_BASELINE_MAX_ROWS }, log);
-  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, models, inference, inferenceUsage, billing, openAi, baselines, internalApiUrl };
+  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, listener, pubSub, executor, models, inference, inferenceUsage, billing, openAi, baselines, internalApiUrl };
 }

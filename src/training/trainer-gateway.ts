@@ -67,6 +67,8 @@ export class TrainerGateway {
     private readonly blobs: BlobStore,
     private readonly dispatcher: RunDispatcher,
     private readonly settings: { heartbeatSeconds: number; usageSliceSeconds: number },
+    /** A version was registered in `m`'s transaction (the registry drops cached model references). */
+    private readonly onVersionAdded: (m: EntityManager, tenantId: string) => Promise<void> = async () => undefined,
   ) {}
 
   /** Checks the token of a request. `allowCancelled` lets a heartbeat learn that the run was cancelled. */
@@ -224,6 +226,7 @@ export class TrainerGateway {
         parentVersionId: run.parentVersionId,
       });
       await m.save(version);
+      await this.onVersionAdded(m, run.tenantId);
       await transition(m, run, 'SUCCEEDED', `run succeeded: version ${next} registered`, {
         finished_at: new Date(),
         token_hash: null,
