@@ -306,36 +306,54 @@ export class Seq2SeqModel {
     return { logp: tf.logSoftmax(logits) as tf.Tensor2D, h: hNew };
   }
 
-  /** Batched greedy decoding. Returns token ids per source, without `</s>`. */
+  /** One greedy decoder step: the most likely next id of each row (argmax of the logits: no softmax needed) and the new state. */
+  private greedyStep(prev: tf.Tensor1D, h: tf.Tensor2D, enc: tf.Tensor3D, keys: tf.Tensor3D, maskAdd: tf.Tensor3D): { ids: tf.Tensor1D; h: tf.Tensor2D } {
+    const H = this.config.hiddenSize;
+    const w = this.gru('dec');
+    const emb = tf.gather(this.w('tgtEmb'), prev) as tf.Tensor2D;
+    const hNew = gruStep(tf.add(mm(emb, w.wx), w.b) as tf.Tensor2D, h, w, H);
+    const logits = this.readout(hNew.reshape([hNew.shape[0], 1, H]) as tf.Tensor3D, enc, keys, maskAdd, null);
+    return { ids: tf.argMax(logits, 1).toInt() as tf.Tensor1D, h: hNew };
+  }
+
+  /**
+   * Batched greedy decoding. Returns token ids per source, without `</s>`. Rows that have finished
+   * (`</s>` or their length limit) leave the batch, so a batch costs what its live rows cost, not
+   * its size times its longest output.
+   */
   async greedy(src: PaddedBatch, maxLen: (i: number) => number): Promise<number[][]> {
     const B = src.batch;
-    const limit = Math.max(...Array.from({ length: B }, (_, i) => maxLen(i)));
     const out: number[][] = Array.from({ length: B }, () => []);
-    const done = new Array<boolean>(B).fill(false);
-    const state = tf.tidy(() => this.encode(src, null));
-    let h = state.h0;
-    let prev = tf.fill([B], BOS_ID, 'int32') as tf.Tensor1D;
+    const first = tf.tidy(() => this.encode(src, null));
+    let state = { enc: first.enc, keys: first.keys, maskAdd: first.maskAdd, h: first.h0, prev: tf.fill([B], BOS_ID, 'int32') as tf.Tensor1D };
+    /** Row of the current state → source index. */
+    let rows = Array.from({ length: B }, (_, i) => i);
+    const release = () => tf.dispose([state.enc, state.keys, state.maskAdd, state.h, state.prev]);
     try {
-      for (let t = 0; t < limit && done.some((d) => !d); t++) {
-        const next = tf.tidy(() => {
-          const r = this.stepLogProbs(prev, h, state.enc, state.keys, state.maskAdd);
-          return { ids: tf.argMax(r.logp, 1).toInt() as tf.Tensor1D, h: r.h };
+      while (rows.length > 0) {
+        const next = tf.tidy(() => this.greedyStep(state.prev, state.h, state.enc, state.keys, state.maskAdd));
+        tf.dispose([state.h, state.prev]);
+        state = { ...state, h: next.h, prev: next.ids };
+        const ids = await next.ids.data();
+        const keep: number[] = [];
+        rows.forEach((i, r) => {
+          const open = ids[r] !== EOS_ID && out[i].length < maxLen(i);
+          if (open) out[i].push(ids[r]);
+          if (open && out[i].length < maxLen(i)) keep.push(r);
         });
-        prev.dispose();
-        if (h !== state.h0) h.dispose();
-        prev = next.ids;
-        h = next.h;
-        const ids = await prev.data();
-        for (let i = 0; i < B; i++) {
-          if (done[i]) continue;
-          if (ids[i] === EOS_ID || out[i].length >= maxLen(i)) done[i] = true;
-          else out[i].push(ids[i]);
+        if (keep.length === rows.length) continue;
+        const old = state;
+        if (keep.length > 0) {
+          state = tf.tidy(() => {
+            const at = tf.tensor1d(keep, 'int32');
+            return { enc: tf.gather(old.enc, at), keys: tf.gather(old.keys, at), maskAdd: tf.gather(old.maskAdd, at), h: tf.gather(old.h, at), prev: tf.gather(old.prev, at) };
+          });
         }
+        tf.dispose([old.enc, old.keys, old.maskAdd, old.h, old.prev]);
+        rows = keep.map((r) => rows[r]);
       }
     } finally {
-      prev.dispose();
-      if (h !== state.h0) h.dispose();
-      tf.dispose([state.enc, state.keys, state.maskAdd, state.h0]);
+      if (rows.length > 0) release();
     }
     return out;
   }

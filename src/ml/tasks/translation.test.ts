@@ -69,6 +69,16 @@ maybe('translation task on Multi30k de→en', () => {
       await p.translate(slice.slice(0, 5).map((r) => r.source), { beamSize: 3 });
       expect(tf.memory().numTensors).toBe(n0);
       await expect(p.translate(['x'], { beamSize: 0 })).rejects.toThrow(MlError);
+
+      // Finished rows leave a greedy batch: each sentence still decodes as it does alone, in its place
+      // (a row mix-up would change nearly all of them; padding may rarely flip a near-tie).
+      const sources = [...slice.map((r) => r.source), huge];
+      const together = await p.translate(sources);
+      const alone: string[] = [];
+      for (const source of sources) alone.push((await p.translate([source]))[0]);
+      expect(together.filter((t, i) => t === alone[i]).length).toBeGreaterThanOrEqual(Math.floor(sources.length * 0.9));
+      expect(together[sources.length - 1]).toBe(alone[sources.length - 1]);
+      expect(tf.memory().numTensors).toBe(n0);
     } finally {
       translationTask.dispose(state);
     }
