@@ -49,7 +49,14 @@ export interface IngestOptions {
   endSink?: boolean;
 }
 
-export interface RowError { line: number; field: string | null; message: string; code: string }
+export interface RowError {
+  line: number;
+  field: string | null;
+  message: string;
+  code: string;
+  /** The split file the row is in (split-file datasets; set by the dataset feature, not by ingest). */
+  part?: SplitName;
+}
 
 export type FatalCode = 'TOO_LARGE' | 'BAD_GZIP' | 'BINARY' | 'EMPTY' | 'BAD_HEADER' | 'EMPTY_SPLIT' | 'ABORTED';
 
