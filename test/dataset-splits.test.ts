@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { Client } from 'pg';
 import { readDataset } from '../src/trainer/dataset-rows';
 import { datasetsDir, gql, signUp, startTestApi, TestApi, TestUser } from './helpers';
 
@@ -191,4 +192,19 @@ describe('split files', () => {
     expect(d.stats.target.tokens.mean).toBeGreaterThan(11);
     expect(d.stats.target.tokens.mean).toBeLessThan(15); // README: 13.0 English words per sentence
   }, 60_000);
+});
+
+describe('split-file housekeeping', () => {
+  it('fails a dataset whose test URL expired unused, naming the file, and deletes the files already received', async () => {
+    const p = await create(a, { name: 'test never sent', task: 'CLASSIFICATION', format: 'CSV', splitFiles: ['TRAIN', 'TEST'] });
+    expect((await put(p.uploads[0].url, 'text,label\nx,y\n')).status).toBe(202);
+    expect(tempBlobs()).toHaveLength(1);
+    const db = new Client({ connectionString: process.env.TUNEFORGE_TEST_DATABASE_URL });
+    await db.connect();
+    await db.query(`UPDATE dataset_uploads SET expires_at = now() - interval '1 minute' WHERE id = $1`, [p.uploads[1].id]);
+    await db.end();
+    await t.api.services.datasets.sweep();
+    expect(await fetchDataset(a, p.dataset.id)).toMatchObject({ status: 'FAILED', failureReason: 'the upload URL of the test file expired before the file arrived' });
+    expect(tempBlobs()).toEqual([]);
+  });
 });

@@ -305,6 +305,13 @@ export class DatasetService {
         [tempOlderThanMs],
       ),
     );
+    // Files already received of split-file datasets that failed above wait for nothing now.
+    const orphans: { temp_key: string }[] = await this.db.system((m) => m.query(
+      `WITH old AS (SELECT u.id, u.temp_key FROM dataset_uploads u JOIN datasets d ON d.id = u.dataset_id
+                     WHERE d.status = 'FAILED' AND u.temp_key IS NOT NULL FOR UPDATE OF u)
+       UPDATE dataset_uploads u SET temp_key = NULL FROM old WHERE u.id = old.id RETURNING old.temp_key`,
+    ).then(([rows]: [{ temp_key: string }[]]) => rows));
+    await Promise.all(orphans.map((o) => this.blobs.delete(o.temp_key)));
     const tempBlobs = await this.blobs.sweepTemp(tempOlderThanMs);
     return { expired, tempBlobs };
   }
