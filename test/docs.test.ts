@@ -91,6 +91,18 @@ describe('docs/api.md', () => {
     const deleted = (await run('DeleteDataset', { id: created.dataset.id }, token)).deleteDataset;
     expect(deleted.userErrors).toEqual([]);
 
+    // Your own splits: a split column, then split files.
+    const own = (await run('CreateDatasetUpload', { input: { name: 'reviews', task: 'CLASSIFICATION', format: 'CSV', options: { splitColumn: 'split' } } }, token)).createDatasetUpload;
+    const ownPut = await fetch(own.upload.url, { method: own.upload.method, headers: own.upload.headers, body: 'text,label,split\na fine film,pos,train\ndull,neg,validation\nloved it,pos,test\n' });
+    expect(ownPut.status).toBe(200);
+    expect((await run('Dataset', { id: own.dataset.id }, token)).dataset).toMatchObject({ status: 'READY', splits: { train: 1, validation: 1, test: 1 } });
+    const parts = (await run('CreateSplitFileUpload', { input: { name: 'multi30k de-en', task: 'TRANSLATION', format: 'TSV', options: { hasHeader: false }, splitFiles: ['TRAIN', 'VALIDATION', 'TEST'] } }, token)).createDatasetUpload;
+    const files: Record<string, string> = { TRAIN: 'Ein Hund.\tA dog.\nZwei Katzen.\tTwo cats.\n', VALIDATION: 'Ein Haus.\tA house.\n', TEST: 'Ein Baum.\tA tree.\n' };
+    const answers = [];
+    for (const u of parts.uploads) answers.push((await fetch(u.url, { method: u.method, headers: u.headers, body: files[u.split] })).status);
+    expect(answers).toEqual([202, 202, 200]);
+    expect((await run('Dataset', { id: parts.dataset.id }, token)).dataset).toMatchObject({ status: 'READY', rowCount: 4, splits: { train: 2, validation: 1, test: 1 } });
+
     const billing = (await run('Billing', {}, token)).billing;
     expect(billing).toMatchObject({ plan: { name: 'free' }, stripeConnected: false, paymentRequired: null });
     expect((await run('Plans', {}, token)).plans.map((p: { name: string }) => p.name)).toEqual(['free', 'pro', 'enterprise']);

@@ -1,6 +1,13 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { SplitName } from './ingest';
 
-/** A single-use, short-lived permission to PUT the bytes of one dataset. Only a hash of its token is stored. */
+/** What a validated part of a split-file dataset measured, kept until every part is in. */
+export interface PartResult { byteSize: number; sha256: string; rowCount: number; columnMapping: Record<string, string>; hasHeader: boolean }
+
+/**
+ * A single-use, short-lived permission to PUT the bytes of one dataset, or of one split of a
+ * split-file dataset (`split`). Only a hash of its token is stored.
+ */
 @Entity('dataset_uploads')
 export class DatasetUpload {
   @PrimaryGeneratedColumn('uuid') id!: string;
@@ -10,5 +17,12 @@ export class DatasetUpload {
   @Column('bigint', { name: 'max_bytes', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } }) maxBytes!: number;
   @Column('timestamptz', { name: 'expires_at' }) expiresAt!: Date;
   @Column('timestamptz', { name: 'used_at', nullable: true }) usedAt!: Date | null;
+  /** The split this file holds (split files); null for a single file. */
+  @Column('text', { nullable: true }) split!: SplitName | null;
+  /** When this part's file was validated (split files). */
+  @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
+  /** The temporary blob of this part's canonical rows, until the parts are joined. */
+  @Column('text', { name: 'temp_key', nullable: true }) tempKey!: string | null;
+  @Column('jsonb', { nullable: true }) result!: PartResult | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

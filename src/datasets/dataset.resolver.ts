@@ -9,6 +9,8 @@ import {
   DatasetConnection,
   DatasetFilter,
   DatasetNode,
+  DatasetSplitEnum,
+  DatasetUploadTarget,
   DeleteDatasetPayload,
   presentDataset,
 } from './dataset.types';
@@ -22,19 +24,18 @@ export class DatasetResolver {
   async createDatasetUpload(@Arg('input') input: CreateDatasetUploadInput, @Ctx() ctx: Context): Promise<CreateDatasetUploadPayload> {
     const m = await tenantManager(ctx);
     return toPayload(async () => {
-      const { dataset, upload, token } = await ctx.services.datasets.createDatasetUpload(m, principalOf(ctx), input);
-      return {
-        dataset: presentDataset(dataset),
-        upload: {
-          id: upload.id,
-          url: `${ctx.publicUrl}/uploads/${upload.id}?token=${token}`,
-          method: 'PUT',
-          headers: { 'content-type': input.contentType ?? 'application/octet-stream' },
-          expiresAt: upload.expiresAt,
-          maxBytes: upload.maxBytes,
-        },
-      };
-    }, { dataset: null, upload: null });
+      const { dataset, uploads } = await ctx.services.datasets.createDatasetUpload(m, principalOf(ctx), input);
+      const targets = uploads.map(({ upload, token }): DatasetUploadTarget => ({
+        id: upload.id,
+        url: `${ctx.publicUrl}/uploads/${upload.id}?token=${token}`,
+        method: 'PUT',
+        headers: { 'content-type': input.contentType ?? 'application/octet-stream' },
+        expiresAt: upload.expiresAt,
+        maxBytes: upload.maxBytes,
+        split: upload.split as DatasetSplitEnum | null,
+      }));
+      return { dataset: presentDataset(dataset), upload: input.splitFiles ? null : targets[0], uploads: targets };
+    }, { dataset: null, upload: null, uploads: [] });
   }
 
   @Authorized('datasets:read')

@@ -12,7 +12,8 @@ import { BlobStore } from '../storage/blob-store';
 import { DatasetUpload } from './dataset-upload.entity';
 import { Dataset, DatasetStatus } from './dataset.entity';
 import { quotaExceeded, UploadRefused } from './dataset.errors';
-import { DatasetFormat, DatasetTask, ingest, IngestOptions, IngestResult } from './ingest';
+import { DatasetFormat, DatasetTask, ingest, IngestOptions, IngestResult, SplitName } from './ingest';
+import { PartOutcome, SPLIT_ORDER, SplitFiles } from './split-files';
 
 export interface DatasetLimits {
   maxFileBytes: number;
@@ -28,6 +29,8 @@ export interface DatasetOptions {
   columns?: Record<string, string>;
   splits?: { train: number; validation: number; test: number };
   seed?: number;
+  /** The user's split per row: a header name or 0-based index (CSV/TSV), a key (JSONL). */
+  splitColumn?: string;
 }
 
 export interface CreateDatasetUploadInput {
@@ -37,6 +40,8 @@ export interface CreateDatasetUploadInput {
   byteSize?: number | null;
   contentType?: string | null;
   options?: DatasetOptions | null;
+  /** One file per split instead of one file: the splits to expect (train and test required). */
+  splitFiles?: SplitName[] | null;
 }
 
 export interface DatasetFilter {
@@ -46,9 +51,15 @@ export interface DatasetFilter {
 
 /** What the PUT of an upload answers: the dataset as it ended, and the HTTP status to send. */
 export interface UploadOutcome {
-  status: 200 | 413 | 422;
+  /** 202: a split file was accepted and the dataset waits for the others. */
+  status: 200 | 202 | 413 | 422;
   dataset: Dataset;
+  /** For one file of a split-file dataset: how that file fared. */
+  part?: PartOutcome;
 }
+
+/** One upload permission and its token (shown once: it is part of the URL). */
+export interface IssuedUpload { upload: DatasetUpload; token: string }
 
 const ENCODINGS = ['utf-8', 'latin1', 'windows-1252'];
 const MAX_ERRORS_KEPT = 100;
@@ -66,23 +77,30 @@ export class DatasetService {
   /** The tenant's plan's storage allowance (billing sets it); the tighter of it and DATASET_MAX_TOTAL_BYTES applies. */
   storageLimit: (m: EntityManager, tenantId: string) => Promise<{ bytes: number; plan: string } | null> = async () => null;
 
+  private readonly splitFiles: SplitFiles;
+
   constructor(
     private readonly db: Database,
     private readonly blobs: BlobStore,
     private readonly limits: DatasetLimits,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.splitFiles = new SplitFiles(db, blobs, log, (r, key) => this.outcomeColumns(r, key), datasetBlobKey);
+  }
 
   /**
-   * Creates the dataset (UPLOADING) and a single-use upload permission after checking the input
-   * and the tenant's quotas. Returns the upload's token, shown once (it is part of the URL).
+   * Creates the dataset (UPLOADING) and a single-use upload permission (one per split with
+   * `splitFiles`) after checking the input and the tenant's quotas, which bind the files' sum.
+   * Returns each upload's token, shown once (it is part of the URL).
    */
-  async createDatasetUpload(m: EntityManager, caller: Principal, input: CreateDatasetUploadInput): Promise<{ dataset: Dataset; upload: DatasetUpload; token: string }> {
+  async createDatasetUpload(m: EntityManager, caller: Principal, input: CreateDatasetUploadInput): Promise<{ dataset: Dataset; uploads: IssuedUpload[] }> {
     const problems = new Problems();
     const name = input.name.trim();
     if (name.length < 1 || name.length > 200) problems.add('name', 'name must be 1 to 200 characters');
     if (input.byteSize != null && (!Number.isInteger(input.byteSize) || input.byteSize < 1)) problems.add('byteSize', 'byteSize must be a positive integer');
     this.checkOptions(problems, input.options ?? {});
+    const splitFiles = input.splitFiles ?? null;
+    if (splitFiles) checkSplitFiles(problems, splitFiles, input.options ?? {});
     problems.throwIfAny();
 
     const [{ count, used }] = await m.query(`SELECT count(*)::int AS count, coalesce(sum(byte_size), 0)::float8 AS used FROM datasets WHERE status <> 'FAILED'`);
@@ -106,24 +124,29 @@ export class DatasetService {
       task: input.task,
       format: input.format,
       status: 'UPLOADING',
-      options: { ...(input.options ?? {}) },
+      options: { ...(input.options ?? {}), ...(splitFiles ? { splitFiles: SPLIT_ORDER.filter((s) => splitFiles.includes(s)) } : {}) },
       byteSize: null,
       errors: [],
       errorCount: 0,
       createdBy: caller.userId,
     });
     await m.save(dataset);
-    const token = randomToken();
-    const upload = m.create(DatasetUpload, {
-      tenantId: caller.tenantId,
-      datasetId: dataset.id,
-      tokenHash: sha256(token),
-      maxBytes: Math.floor(room),
-      expiresAt: new Date(Date.now() + this.limits.uploadTtlSeconds * 1000),
-      usedAt: null,
-    });
-    await m.save(upload);
-    return { dataset, upload, token };
+    const uploads: IssuedUpload[] = [];
+    for (const split of splitFiles ? SPLIT_ORDER.filter((s) => splitFiles.includes(s)) : [null]) {
+      const token = randomToken();
+      const upload = m.create(DatasetUpload, {
+        tenantId: caller.tenantId,
+        datasetId: dataset.id,
+        tokenHash: sha256(token),
+        maxBytes: Math.floor(room),
+        expiresAt: new Date(Date.now() + this.limits.uploadTtlSeconds * 1000),
+        usedAt: null,
+        split,
+      });
+      await m.save(upload);
+      uploads.push({ upload, token });
+    }
+    return { dataset, uploads };
   }
 
   private checkOptions(problems: Problems, o: DatasetOptions): void {
@@ -136,6 +159,11 @@ export class DatasetService {
       if ([train, validation, test].some((x) => !(x >= 0 && x <= 1))) problems.add(at('splits'), 'each split ratio must be between 0 and 1');
       else if (Math.abs(train + validation + test - 1) > 1e-9) problems.add(at('splits'), `split ratios must sum to 1 (got ${train + validation + test})`);
       else if (train === 0) problems.add(at('splits'), 'the train split cannot be empty');
+    }
+    if (o.splitColumn !== undefined) {
+      if (typeof o.splitColumn !== 'string' || o.splitColumn.trim() === '') problems.add(at('splitColumn'), 'splitColumn must be a column name, a 0-based index or a JSONL key');
+      if (o.splits) problems.add(at('splitColumn'), 'options.splitColumn and options.splits cannot be combined: the split column decides every row\'s split, so ratios do not apply');
+      else if (o.seed !== undefined) problems.add(at('splitColumn'), 'options.splitColumn and options.seed cannot be combined: the split column decides every row\'s split');
     }
     if (o.columns && (typeof o.columns !== 'object' || Array.isArray(o.columns) || Object.values(o.columns).some((v) => typeof v !== 'string'))) {
       problems.add(at('columns'), 'columns must map field names to source column names or 0-based indexes, e.g. {"userId": "user"}');
@@ -152,21 +180,24 @@ export class DatasetService {
     const upload = await this.claimUpload(uploadId, token, opts.callerTenantId ?? null);
     const scope = { tenantId: upload.tenantId };
     const dataset = await this.db.withTenant(scope, async (m) => {
-      await m.update(Dataset, { id: upload.datasetId }, { status: 'PROCESSING' });
+      // A split file's dataset stays PROCESSING from its first file to its last.
+      await m.update(Dataset, upload.split ? { id: upload.datasetId, status: 'UPLOADING' } : { id: upload.datasetId }, { status: 'PROCESSING' });
       return m.findOneByOrFail(Dataset, { id: upload.datasetId });
     });
+    const o = dataset.options as DatasetOptions;
+    const options: IngestOptions = {
+      encoding: o.encoding, delimiter: o.delimiter, hasHeader: o.hasHeader, columns: o.columns, splitColumn: o.splitColumn,
+      ...(upload.split ? { split: upload.split } : { splits: o.splits, seed: o.seed }),
+      task: dataset.task,
+      format: dataset.format,
+      maxBytes: upload.split ? await this.splitFiles.allowance(upload) : upload.maxBytes,
+      maxErrors: MAX_ERRORS_KEPT,
+      ...(opts.gzip ? { gzip: true } : {}),
+    };
 
     const temp = this.blobs.createTemp();
     let result: IngestResult;
     try {
-      const options: IngestOptions = {
-        ...(dataset.options as DatasetOptions),
-        task: dataset.task,
-        format: dataset.format,
-        maxBytes: upload.maxBytes,
-        maxErrors: MAX_ERRORS_KEPT,
-        ...(opts.gzip ? { gzip: true } : {}),
-      };
       result = await ingest(body, temp.stream, options);
       if (!temp.stream.writableEnded) temp.stream.end();
       if (!temp.stream.writableFinished) await once(temp.stream, 'close');
@@ -178,6 +209,11 @@ export class DatasetService {
       throw err;
     }
 
+    const tooLarge = result.fatal?.code === 'TOO_LARGE';
+    if (upload.split) {
+      const { dataset: now, part } = await this.splitFiles.partDone(upload, result, temp.key);
+      return { status: tooLarge ? 413 : now.status === 'FAILED' ? 422 : now.status === 'READY' ? 200 : 202, dataset: now, part };
+    }
     const key = datasetBlobKey(upload.tenantId, dataset.id);
     if (result.ok) await this.blobs.commit(temp.key, key);
     else await this.blobs.delete(temp.key);
@@ -185,7 +221,7 @@ export class DatasetService {
       await m.update(Dataset, { id: dataset.id }, this.outcomeColumns(result, key) as Parameters<EntityManager['update']>[2]);
       return m.findOneByOrFail(Dataset, { id: dataset.id });
     });
-    const status = result.ok ? 200 : result.fatal?.code === 'TOO_LARGE' ? 413 : 422;
+    const status = result.ok ? 200 : tooLarge ? 413 : 422;
     return { status, dataset: updated };
   }
 
@@ -211,6 +247,10 @@ export class DatasetService {
       }
       if (upload.usedAt) throw new UploadRefused(410, 'UPLOAD_USED', 'this upload URL has already been used: create a new upload');
       if (upload.expiresAt.getTime() <= Date.now()) throw new UploadRefused(410, 'UPLOAD_EXPIRED', 'this upload URL has expired: create a new upload');
+      if (upload.split) {
+        const [dataset] = await m.query(`SELECT status, failure_reason FROM datasets WHERE id = $1`, [upload.datasetId]);
+        if (dataset?.status === 'FAILED') throw new UploadRefused(409, 'DATASET_FAILED', `the dataset already failed (${dataset.failure_reason}): create a new upload`);
+      }
       await m.update(DatasetUpload, { id: upload.id }, { usedAt: new Date() });
       return upload;
     });
@@ -240,8 +280,9 @@ export class DatasetService {
       const ids = runs.map((id) => toGlobalId('TrainingRun', id));
       throw new AppError('CONFLICT', `the dataset is used by ${runs.length} queued or running run${runs.length === 1 ? '' : 's'}: ${ids.join(', ')}; cancel ${runs.length === 1 ? 'it' : 'them'} or wait`, { field: 'id', extensions: { runIds: ids } });
     }
+    const temps = await this.splitFiles.tempKeys(m, dataset.id);
     await m.delete(Dataset, { id: dataset.id });
-    if (dataset.blobKey) await this.blobs.delete(dataset.blobKey);
+    await Promise.all([dataset.blobKey, ...temps].filter((k): k is string => !!k).map((k) => this.blobs.delete(k)));
     return dataset;
   }
 
@@ -254,16 +295,34 @@ export class DatasetService {
     const [, expired]: [unknown, number] = await this.db.system((m) =>
       m.query(
         `UPDATE datasets d SET status = 'FAILED',
-                failure_reason = CASE d.status WHEN 'UPLOADING' THEN 'the upload URL expired before the file arrived'
+                failure_reason = CASE WHEN u.used_at IS NULL THEN (CASE WHEN u.split IS NULL THEN 'the upload URL expired before the file arrived'
+                                   ELSE 'the upload URL of the ' || u.split || ' file expired before the file arrived' END)
                                  ELSE 'the server stopped while processing the upload: upload the file again' END
            FROM dataset_uploads u
           WHERE u.dataset_id = d.id
-            AND ((d.status = 'UPLOADING' AND u.used_at IS NULL AND u.expires_at < now())
-              OR (d.status = 'PROCESSING' AND u.used_at < now() - make_interval(secs => $1 / 1000.0)))`,
+            AND ((d.status IN ('UPLOADING', 'PROCESSING') AND u.used_at IS NULL AND u.expires_at < now())
+              OR (d.status = 'PROCESSING' AND u.finished_at IS NULL AND u.used_at < now() - make_interval(secs => $1 / 1000.0)))`,
         [tempOlderThanMs],
       ),
     );
+    // Files already received of split-file datasets that failed above wait for nothing now.
+    const orphans: { temp_key: string }[] = await this.db.system((m) => m.query(
+      `WITH old AS (SELECT u.id, u.temp_key FROM dataset_uploads u JOIN datasets d ON d.id = u.dataset_id
+                     WHERE d.status = 'FAILED' AND u.temp_key IS NOT NULL FOR UPDATE OF u)
+       UPDATE dataset_uploads u SET temp_key = NULL FROM old WHERE u.id = old.id RETURNING old.temp_key`,
+    ).then(([rows]: [{ temp_key: string }[]]) => rows));
+    await Promise.all(orphans.map((o) => this.blobs.delete(o.temp_key)));
     const tempBlobs = await this.blobs.sweepTemp(tempOlderThanMs);
     return { expired, tempBlobs };
+  }
+}
+
+/** `splitFiles` needs train and test (validation is optional) and excludes the other ways of splitting. */
+function checkSplitFiles(problems: Problems, splitFiles: SplitName[], o: DatasetOptions): void {
+  if (new Set(splitFiles).size !== splitFiles.length) problems.add('splitFiles', 'splitFiles names a split twice');
+  const missing = (['train', 'test'] as const).filter((s) => !splitFiles.includes(s));
+  if (missing.length) problems.add('splitFiles', `splitFiles must include ${missing.join(' and ')}: training needs train rows and evaluation needs test rows`);
+  for (const option of ['splits', 'seed', 'splitColumn'] as const) {
+    if (o[option] !== undefined) problems.add(['options', option], `options.${option} cannot be combined with splitFiles: each file's rows belong to its split`);
   }
 }

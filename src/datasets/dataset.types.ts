@@ -30,7 +30,13 @@ export enum TextEncodingEnum {
 registerEnumType(DatasetTaskEnum, { name: 'Task', description: 'What a dataset trains and a model does.' });
 registerEnumType(DatasetFormatEnum, { name: 'DatasetFormat' });
 registerEnumType(DatasetStatusEnum, { name: 'DatasetStatus', description: 'UPLOADING → PROCESSING → READY | FAILED' });
+export enum DatasetSplitEnum {
+  TRAIN = 'train',
+  VALIDATION = 'validation',
+  TEST = 'test',
+}
 registerEnumType(TextEncodingEnum, { name: 'TextEncoding' });
+registerEnumType(DatasetSplitEnum, { name: 'DatasetSplit', description: 'train, validation or test.' });
 
 @ObjectType({ description: 'A row the validator refused.' })
 export class DatasetRowError {
@@ -38,6 +44,7 @@ export class DatasetRowError {
   @Field(() => String, { nullable: true }) field!: string | null;
   @Field() message!: string;
   @Field() code!: string;
+  @Field(() => DatasetSplitEnum, { nullable: true, description: 'The split file the row is in (split-file datasets).' }) part?: DatasetSplitEnum | null;
 }
 
 @ObjectType()
@@ -59,7 +66,7 @@ export class DatasetNode extends Node {
   @Field(() => Float, { nullable: true, description: 'Bytes received, as sent (before gunzip).' }) byteSize!: number | null;
   @Field(() => String, { nullable: true, description: 'Hex SHA-256 of the bytes as sent.' }) sha256!: string | null;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Task statistics (users/items/ratings, length percentiles, label distribution).' }) stats!: Record<string, unknown> | null;
-  @Field(() => DatasetSplits, { nullable: true, description: 'Rows per deterministic split.' }) splits!: DatasetSplits | null;
+  @Field(() => DatasetSplits, { nullable: true, description: 'Rows per split: seeded ratios, the split column, or the split files.' }) splits!: DatasetSplits | null;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Which source column each field came from.' }) columnMapping!: Record<string, string> | null;
   @Field(() => GraphQLJSONObject, { description: 'Parsing options the dataset was created with.' }) options!: Record<string, unknown>;
   @Field(() => [DatasetRowError], { description: `The first ${100} row errors (see errorCount for all).` }) errors!: DatasetRowError[];
@@ -109,6 +116,11 @@ export class DatasetOptionsInput {
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Field → source column name or 0-based index, e.g. {"userId": "user", "itemId": "1"}.' }) columns?: Record<string, string>;
   @Field(() => SplitRatiosInput, { nullable: true, description: 'Default 0.8 / 0.1 / 0.1.' }) splits?: SplitRatiosInput;
   @Field(() => Int, { nullable: true, description: 'Seed of the split assignment (default 42).' }) seed?: number;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Your own split per row instead of ratios: a header name or 0-based index (CSV/TSV) or a key (JSONL) whose values are '
+      + 'train/training, validation/valid/val/dev/validate or test/testing (any case). Not a task field. Train and test must not be empty.',
+  }) splitColumn?: string;
 }
 
 @InputType()
@@ -119,6 +131,11 @@ export class CreateDatasetUploadInput {
   @Field(() => Float, { nullable: true, description: 'Size you will send, if known: refused at once when over quota.' }) byteSize?: number;
   @Field(() => String, { nullable: true }) contentType?: string;
   @Field(() => DatasetOptionsInput, { nullable: true }) options?: DatasetOptionsInput;
+  @Field(() => [DatasetSplitEnum], {
+    nullable: true,
+    description: 'One file per split instead of one file: the splits you will send (TRAIN and TEST required, VALIDATION optional). '
+      + 'The payload\'s `uploads` then has one URL per split; the dataset is READY when all are in.',
+  }) splitFiles?: DatasetSplitEnum[];
 }
 
 @ObjectType({ description: 'Where and how to send the bytes: one PUT, before expiresAt.' })
@@ -128,12 +145,14 @@ export class DatasetUploadTarget {
   @Field() method!: string;
   @Field(() => GraphQLJSONObject, { description: 'Headers to send with the PUT.' }) headers!: Record<string, string>;
   @Field() expiresAt!: Date;
-  @Field(() => Float, { description: 'The most bytes this upload accepts.' }) maxBytes!: number;
+  @Field(() => Float, { description: 'The most bytes this upload accepts (for split files: all files together).' }) maxBytes!: number;
+  @Field(() => DatasetSplitEnum, { nullable: true, description: 'The split this file holds (split files); null for a single file.' }) split!: DatasetSplitEnum | null;
 }
 
 @ObjectType()
 export class CreateDatasetUploadPayload {
-  @Field(() => DatasetUploadTarget, { nullable: true }) upload!: DatasetUploadTarget | null;
+  @Field(() => DatasetUploadTarget, { nullable: true, description: 'Where to send the file (null with splitFiles: see uploads).' }) upload!: DatasetUploadTarget | null;
+  @Field(() => [DatasetUploadTarget], { description: 'Every URL to send a file to: the one upload, or one per split with splitFiles.' }) uploads!: DatasetUploadTarget[];
   @Field(() => DatasetNode, { nullable: true }) dataset!: DatasetNode | null;
   @Field(() => [UserError]) userErrors!: UserError[];
 }

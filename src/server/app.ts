@@ -118,7 +118,7 @@ export async function startServer(config: Config, services: Services, log: Logge
         callerTenantId: caller?.tenantId ?? null,
       });
       if (outcome.status === 413) res.setHeader('connection', 'close');
-      res.status(outcome.status).json({ dataset: presentUploadResult(outcome.dataset), requestId });
+      res.status(outcome.status).json({ dataset: presentUploadResult(outcome.dataset), ...(outcome.part ? { part: outcome.part } : {}), requestId });
     } catch (err) {
       if (err instanceof UploadRefused) return rejectRequest(res, err.status, err.code, err.message, requestId);
       if (err instanceof AppError) return rejectRequest(res, REQUEST_STATUS[err.code] ?? 400, err.code, err.message, requestId);

@@ -17,6 +17,8 @@ export type CreateDatasetUploadInput = {
   format: DatasetFormat;
   name: string;
   options?: DatasetOptionsInput | null | undefined;
+  /** One file per split instead of one file: the splits you will send (TRAIN and TEST required, VALIDATION optional). The payload's `uploads` then has one URL per split; the dataset is READY when all are in. */
+  splitFiles?: Array<DatasetSplit> | null | undefined;
   task: Task;
 };
 
@@ -42,9 +44,17 @@ export type DatasetOptionsInput = {
   hasHeader?: boolean | null | undefined;
   /** Seed of the split assignment (default 42). */
   seed?: number | null | undefined;
+  /** Your own split per row instead of ratios: a header name or 0-based index (CSV/TSV) or a key (JSONL) whose values are train/training, validation/valid/val/dev/validate or test/testing (any case). Not a task field. Train and test must not be empty. */
+  splitColumn?: string | null | undefined;
   /** Default 0.8 / 0.1 / 0.1. */
   splits?: SplitRatiosInput | null | undefined;
 };
+
+/** train, validation or test. */
+export type DatasetSplit =
+  | 'TEST'
+  | 'TRAIN'
+  | 'VALIDATION';
 
 /** UPLOADING → PROCESSING → READY | FAILED */
 export type DatasetStatus =

@@ -6,7 +6,8 @@ export type {
   ClassificationStats, DatasetFormat, DatasetStats, DatasetTask, FatalCode, IngestOptions, IngestResult, LengthStats,
   Percentiles, RecommendationStats, RowError, SummarizationStats, TranslationStats,
 } from './types';
-export { ingest, IngestOptionsError, validateIngestOptions } from './ingest';
-export { DEFAULT_SPLITS, splitHash, type SplitName, type SplitRatios } from './split';
+export { ingest } from './ingest';
+export { IngestOptionsError, validateIngestOptions } from './options';
+export { ACCEPTED_SPLIT_VALUES, DEFAULT_SPLITS, splitHash, splitIndexOf, type SplitName, type SplitRatios } from './split';
 export { DEFAULT_RATING_RANGE, MAX_FIELD_BYTES, TASK_FIELDS, type RatingRange } from './schema';
 export { syntheticRatings, type SyntheticRatingsOptions } from './synthetic';

@@ -12,15 +12,16 @@ import { DelimitedParser, type ParseIssue } from './delimited-parser';
 import { LineSplitter } from './line-splitter';
 import { OutputBuffer } from './output-buffer';
 import { BLANK, RatingRowPath } from './rating-rows';
+import { resolveLayout, type DelimitedLayout } from './layout';
+import { IngestOptionsError, validateIngestOptions } from './options';
 import { convertField, DEFAULT_RATING_RANGE, isProblem, MAX_FIELD_BYTES, normalizeName, TASK_FIELDS, type FieldSpec, type RatingRange } from './schema';
-import { DEFAULT_SPLITS, SplitAssigner, type SplitName } from './split';
+import { ACCEPTED_SPLIT_VALUES, DEFAULT_SPLITS, FixedSplit, SplitAssigner, splitIndexOf, type SplitName, type SplitSource } from './split';
 import { createStatsCollector, RecommendationCollector, type CanonicalRow, type RowValues, type StatsCollector } from './task-stats';
 import { ChunkDecoder, GZIP_MAGIC, INVALID_MARK, looksBinary, SNIFF_BYTES } from './text-decoding';
-import type { DatasetFormat, DatasetTask, FatalCode, IngestOptions, IngestResult, RowError } from './types';
+import type { FatalCode, IngestOptions, IngestResult, RowError } from './types';
 
-const TASKS: readonly DatasetTask[] = ['RECOMMENDATION', 'TRANSLATION', 'SUMMARIZATION', 'CLASSIFICATION'];
-const FORMATS: readonly DatasetFormat[] = ['CSV', 'TSV', 'JSONL'];
-const ENCODINGS = ['utf-8', 'latin1', 'windows-1252'] as const;
+export { IngestOptionsError, validateIngestOptions };
+
 /** A partial line carried between chunks by the byte path; longer ones go to the general path, which bounds them. */
 const MAX_CARRY_BYTES = 256 * 1024;
 /**
@@ -32,54 +33,10 @@ const INPUT_BUFFER_BYTES = 1024 * 1024;
 const LF = 10;
 /** A JSONL line may hold a few 1 MB fields plus JSON escaping. */
 const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
-const INDEX = /^\d+$/;
 // Hot-path globals bound once: under Jest's vm context every global lookup is slow.
 const stringify = JSON.stringify;
-const SPLIT_PREFIX: Record<SplitName, string> = { train: '{"split":"train"', validation: '{"split":"validation"', test: '{"split":"test"' };
-
-
-/** Thrown (as a rejection) by `ingest` for options a caller should have validated first. */
-export class IngestOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid ingest options: ${problems.join('; ')}`);
-    this.name = 'IngestOptionsError';
-  }
-}
-
-/**
- * Problems with `opts`, as messages naming the option (empty when valid). Call it when an
- * upload is created, to turn user-supplied options into userErrors before any byte arrives.
- */
-export function validateIngestOptions(opts: IngestOptions): string[] {
-  const problems: string[] = [];
-  if (!TASKS.includes(opts.task)) problems.push(`task must be one of ${TASKS.join(', ')}`);
-  if (!FORMATS.includes(opts.format)) problems.push(`format must be one of ${FORMATS.join(', ')}`);
-  if (opts.encoding !== undefined && !ENCODINGS.includes(opts.encoding)) problems.push(`encoding must be one of ${ENCODINGS.join(', ')}`);
-  if (opts.delimiter !== undefined && (opts.delimiter.length !== 1 || opts.delimiter === '\n' || opts.delimiter === '\r' || opts.delimiter === '"')) {
-    problems.push('delimiter must be a single character other than a quote or a line break');
-  }
-  if (!(Number.isFinite(opts.maxBytes) && opts.maxBytes > 0)) problems.push('maxBytes must be a positive number');
-  for (const key of ['maxErrors', 'previewRows', 'maxLabels', 'exactDistinctLimit'] as const) {
-    const v = opts[key];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) problems.push(`${key} must be a non-negative integer`);
-  }
-  if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) problems.push('seed must be an integer');
-  if (opts.splits) {
-    const { train, validation, test } = opts.splits;
-    const parts = [train, validation, test];
-    if (parts.some((p) => !(Number.isFinite(p) && p >= 0 && p <= 1))) problems.push('splits must be numbers between 0 and 1');
-    else if (Math.abs(train + validation + test - 1) > 1e-9) problems.push('splits must sum to 1');
-  }
-  if (opts.ratingRange && !(opts.ratingRange.min <= opts.ratingRange.max)) problems.push('ratingRange.min must be ≤ ratingRange.max');
-  if (opts.columns && TASKS.includes(opts.task)) {
-    const names = TASK_FIELDS[opts.task].map((s) => s.name);
-    for (const [field, column] of Object.entries(opts.columns)) {
-      if (!names.includes(field)) problems.push(`columns.${field} is not a field of ${opts.task} (${names.join(', ')})`);
-      if (typeof column !== 'string' || column === '') problems.push(`columns.${field} must be a column name or a 0-based index`);
-    }
-  }
-  return problems;
-}
+const SPLIT_PREFIX = ['{"split":"train"', '{"split":"validation"', '{"split":"test"'];
+const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
 
 /**
  * Streams `source` through gunzip (when gzip), decoding, parsing and per-row validation into
@@ -99,8 +56,6 @@ export function ingest(source: NodeJS.ReadableStream, sink: NodeJS.WritableStrea
   return new IngestRun(source, sink, opts).run();
 }
 
-interface DelimitedLayout { hasHeader: boolean; columns: number; indexes: number[]; mapping: Record<string, string> }
-
 class IngestRun {
   private readonly specs: readonly FieldSpec[];
   /** `,"name":` for each field, in TASK_FIELDS order. */
@@ -108,7 +63,7 @@ class IngestRun {
   private readonly isClassification: boolean;
   private readonly hash: Hash = createHash('sha256');
   private readonly decoder: ChunkDecoder;
-  private readonly splitter: SplitAssigner;
+  private readonly splitter: SplitSource;
   private readonly stats: StatsCollector;
   private readonly ratingRange: RatingRange;
   private readonly maxErrors: number;
@@ -142,7 +97,10 @@ class IngestRun {
   private columnMapping: Record<string, string> = {};
   private records = 0;
   private rowCount = 0;
-  private readonly splitCounts: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  /** Rows per split: train, validation, test. */
+  private readonly splitCounts = [0, 0, 0];
+  /** Where the user's split comes from, for messages (`column "split"`, `key "ml_use"`); null when not given. */
+  private splitLabel: string | null = null;
   private readonly errors: RowError[] = [];
   private errorCount = 0;
   private readonly preview: Record<string, unknown>[] = [];
@@ -159,7 +117,7 @@ class IngestRun {
     this.jsonPrefixes = this.specs.map((spec) => `,${JSON.stringify(spec.name)}:`);
     this.isClassification = opts.task === 'CLASSIFICATION';
     this.decoder = new ChunkDecoder(opts.encoding ?? 'utf-8');
-    this.splitter = new SplitAssigner(opts.seed ?? 42, opts.splits ?? DEFAULT_SPLITS);
+    this.splitter = opts.split ? new FixedSplit(opts.split) : new SplitAssigner(opts.seed ?? 42, opts.splits ?? DEFAULT_SPLITS);
     this.stats = createStatsCollector(opts.task, { exactDistinctLimit: opts.exactDistinctLimit ?? 1_000_000 });
     this.ratingRange = opts.ratingRange ?? DEFAULT_RATING_RANGE;
     this.maxErrors = opts.maxErrors ?? 100;
@@ -341,9 +299,7 @@ class IngestRun {
         if (split >= 0) {
           this.records++;
           this.rowCount++;
-          if (split === 0) this.splitCounts.train++;
-          else if (split === 1) this.splitCounts.validation++;
-          else this.splitCounts.test++;
+          this.splitCounts[split]++;
         }
         if (split >= 0 || split === BLANK) {
           line++;
@@ -391,12 +347,14 @@ class IngestRun {
   private onRecord(fields: string[], line: number, issue: ParseIssue | null): void {
     if (this.done) return;
     if (!this.layout) {
-      const layout = this.resolveLayout(fields);
+      const layout = resolveLayout(fields, this.specs, { hasHeader: this.opts.hasHeader, columns: this.columns, splitColumn: this.opts.splitColumn });
       if (typeof layout === 'string') return this.fail('BAD_HEADER', layout);
       this.layout = layout;
       this.columnMapping = layout.mapping;
+      if (layout.splitIndex !== -1) this.splitLabel = layout.hasHeader ? `column "${layout.mapping.split}"` : `column ${layout.splitIndex + 1}`;
       const rowLayout = { delimiter: this.delimiter(), columns: layout.columns, indexes: layout.indexes };
-      if (this.bytePath && this.stats instanceof RecommendationCollector && RatingRowPath.supports(rowLayout)) {
+      // A user's split column takes the general path: the byte path knows only the task's fields.
+      if (this.bytePath && layout.splitIndex === -1 && this.stats instanceof RecommendationCollector && RatingRowPath.supports(rowLayout)) {
         this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output);
       }
       if (layout.hasHeader) return;
@@ -419,53 +377,28 @@ class IngestRun {
       if (isProblem(value)) return this.rowError(line, spec.name, value.code, value.message);
       values[k] = value;
     }
-    this.accept(values, line);
+    const split = layout.splitIndex === -1 ? this.splitter.assignIndex(line) : this.userSplit(fields[layout.splitIndex], line);
+    if (split !== -1) this.accept(values, line, split);
+  }
+
+  /** The split a user's column or key names (0, 1, 2), or −1 after recording the row error. */
+  private userSplit(raw: unknown, line: number): number {
+    const problem = typeof raw !== 'string' ? (raw === undefined || raw === null ? 'is missing' : 'must be a string')
+      : raw.trim() === '' ? 'is empty'
+      : splitIndexOf(raw) === -1 ? `has ${stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)}, which names no split`
+      : null;
+    if (problem === null) return splitIndexOf(raw as string);
+    const code = problem === 'is missing' ? 'MISSING_FIELD' : problem === 'is empty' ? 'EMPTY_FIELD' : 'INVALID_SPLIT';
+    this.rowError(line, 'split', code, `the split ${this.splitLabel} ${problem}; accepted (any case): ${ACCEPTED_SPLIT_VALUES}`);
+    return -1;
   }
 
   private columnName(index: number): string {
     const layout = this.layout;
     if (!layout) return String(index);
+    if (index === layout.splitIndex) return 'split';
     const k = layout.indexes.indexOf(index);
     return k === -1 ? `column ${index + 1}` : this.specs[k].name;
-  }
-
-  /** Decides header/no header and which column feeds each canonical field, from the first record. */
-  private resolveLayout(first: string[]): DelimitedLayout | string {
-    const normalized = first.map(normalizeName);
-    const trimmed = first.map((c) => c.trim());
-    const named = Object.values(this.columns).filter((c) => !INDEX.test(c));
-    const hasHeader = this.opts.hasHeader
-      ?? (this.specs.some((s) => normalized.some((n) => s.aliases.includes(n))) || named.some((c) => trimmed.includes(c)));
-    const indexes: number[] = [];
-    const mapping: Record<string, string> = {};
-    const hasExplicit = Object.keys(this.columns).length > 0;
-    for (let k = 0; k < this.specs.length; k++) {
-      const spec = this.specs[k];
-      const explicit = this.columns[spec.name];
-      let index: number;
-      if (explicit !== undefined) {
-        if (INDEX.test(explicit)) index = Number(explicit);
-        else if (!hasHeader) return `columns.${spec.name} names the column "${explicit}" but the file has no header row`;
-        else {
-          index = trimmed.indexOf(explicit);
-          if (index === -1) index = normalized.indexOf(normalizeName(explicit));
-          if (index === -1) return `the header has no column "${explicit}" (for ${spec.name}); it has: ${trimmed.join(', ')}`;
-        }
-      } else if (hasHeader) {
-        index = normalized.findIndex((n) => spec.aliases.includes(n));
-        if (index === -1 && spec.required) {
-          return `the header has no column for ${spec.name} (accepted names: ${spec.aliases.join(', ')}); it has: ${trimmed.join(', ')}`;
-        }
-      } else {
-        index = k < first.length && (spec.required || !hasExplicit) ? k : -1;
-        if (index === -1 && spec.required) return `the first row has ${first.length} columns; ${spec.name} would be column ${k + 1}`;
-      }
-      if (index >= first.length) return `column ${index} (for ${spec.name}) does not exist: the first row has ${first.length} columns`;
-      if (index >= 0 && indexes.includes(index)) return `column ${hasHeader ? trimmed[index] : index} is mapped to two fields`;
-      indexes.push(index);
-      if (index >= 0) mapping[spec.name] = hasHeader ? trimmed[index] : String(index);
-    }
-    return { hasHeader, columns: first.length, indexes, mapping };
   }
 
   private onJsonLine(text: string, line: number): void {
@@ -494,12 +427,14 @@ class IngestRun {
       if (isProblem(converted)) return this.rowError(line, spec.name, converted.code, key && converted.code === 'MISSING_FIELD' ? `"${key}" is missing` : converted.message);
       values[k] = converted;
     }
-    this.accept(values, line);
+    const splitKey = this.opts.splitColumn;
+    const split = splitKey === undefined ? this.splitter.assignIndex(line) : this.userSplit(Object.hasOwn(object, splitKey) ? object[splitKey] : undefined, line);
+    if (split !== -1) this.accept(values, line, split);
   }
 
   /** The JSON key of each field: the explicit mapping, else the first key of the first object matching an alias. */
   private resolveJsonKeys(first: Record<string, unknown>): (string | null)[] {
-    const present = Object.keys(first);
+    const present = Object.keys(first).filter((key) => key !== this.opts.splitColumn);
     const keys = this.specs.map((spec) => {
       const explicit = this.columns[spec.name];
       if (explicit !== undefined) return explicit;
@@ -508,6 +443,11 @@ class IngestRun {
     keys.forEach((key, k) => {
       if (key !== null && (Object.hasOwn(first, key) || this.columns[this.specs[k].name] !== undefined)) this.columnMapping[this.specs[k].name] = key;
     });
+    const splitKey = this.opts.splitColumn;
+    if (splitKey !== undefined) {
+      this.columnMapping.split = splitKey;
+      this.splitLabel = `key ${stringify(splitKey)}`;
+    }
     this.jsonKeys = keys;
     return keys;
   }
@@ -518,7 +458,8 @@ class IngestRun {
     this.rowError(line, null, 'FIELD_TOO_LARGE', `the line is longer than ${MAX_LINE_CHARS} characters`);
   }
 
-  private accept(values: RowValues, line: number): void {
+  /** Records a valid row in split `split` (0 train, 1 validation, 2 test). */
+  private accept(values: RowValues, line: number, split: number): void {
     if (this.isClassification) {
       const label = values[1] as string;
       if (!this.labels.has(label)) {
@@ -528,14 +469,11 @@ class IngestRun {
         this.labels.add(label);
       }
     }
-    const split = this.splitter.assign(line);
     this.rowCount++;
     this.stats.add(values);
+    this.splitCounts[split]++;
     // Hand-built JSON (the hot path): numbers here are always finite, so String(n) is valid JSON.
-    let json: string;
-    if (split === 'train') { this.splitCounts.train++; json = SPLIT_PREFIX.train; }
-    else if (split === 'validation') { this.splitCounts.validation++; json = SPLIT_PREFIX.validation; }
-    else { this.splitCounts.test++; json = SPLIT_PREFIX.test; }
+    let json = SPLIT_PREFIX[split];
     for (let k = 0; k < values.length; k++) {
       const value = values[k];
       if (value === undefined) continue;
@@ -545,7 +483,7 @@ class IngestRun {
     if (this.preview.length < this.previewRows) {
       const row: CanonicalRow = {};
       for (let k = 0; k < values.length; k++) if (values[k] !== undefined) row[this.specs[k].name] = values[k] as string | number;
-      this.preview.push({ split, ...row });
+      this.preview.push({ split: SPLIT_NAMES[split], ...row });
     }
   }
 
@@ -561,6 +499,15 @@ class IngestRun {
     if (this.decodedBytes === 0) return this.fail('EMPTY', 'the file is empty');
     if (this.records === 0) {
       return this.fail('EMPTY', this.layout?.hasHeader ? 'the file has a header row but no data rows' : 'the file has no rows');
+    }
+    if (this.opts.splitColumn !== undefined && this.errorCount === 0) {
+      // Training needs train rows and the final evaluation needs test rows; validation may be
+      // empty (the trainer then validates on train).
+      const [train, , test] = this.splitCounts;
+      const empty = [train === 0 && 'train', test === 0 && 'test'].filter(Boolean);
+      if (empty.length) {
+        return this.fail('EMPTY_SPLIT', `no row is in ${empty.join(' or ')} (split ${this.splitLabel}): training needs train rows and evaluation needs test rows`);
+      }
     }
     this.done = true;
     this.output.flush();
@@ -618,7 +565,7 @@ class IngestRun {
       columnMapping: this.columnMapping,
       hasHeader: this.layout?.hasHeader ?? false,
       stats: this.stats.result(),
-      splitCounts: { ...this.splitCounts },
+      splitCounts: { train: this.splitCounts[0], validation: this.splitCounts[1], test: this.splitCounts[2] },
       errors: this.errors,
       errorCount: this.errorCount,
       preview: this.preview,

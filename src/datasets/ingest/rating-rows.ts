@@ -12,7 +12,7 @@
  */
 import type { OutputBuffer } from './output-buffer';
 import type { RatingRange } from './schema';
-import type { SplitAssigner, SplitName } from './split';
+import type { SplitName, SplitSource } from './split';
 import type { RecommendationCollector } from './task-stats';
 
 /** `row` results besides a split index (0 train, 1 validation, 2 test). */
@@ -75,7 +75,7 @@ export class RatingRowPath {
   constructor(
     layout: RatingLayout,
     private readonly ratingRange: RatingRange,
-    private readonly splitter: SplitAssigner,
+    private readonly splitter: SplitSource,
     private readonly stats: RecommendationCollector,
     private readonly out: OutputBuffer,
   ) {

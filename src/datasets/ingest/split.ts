@@ -43,3 +43,37 @@ export class SplitAssigner {
     return h < this.trainCut ? 0 : h < this.validationCut ? 1 : 2;
   }
 }
+
+/** Every split to one: the rows of a per-split file (split files, like SageMaker channels). */
+export class FixedSplit {
+  private readonly index: number;
+  constructor(split: SplitName) {
+    this.index = SPLITS.indexOf(split);
+  }
+
+  assignIndex(_line: number): number {
+    return this.index;
+  }
+}
+
+/** Anything that decides a row's split from its line: the seeded hash or a fixed split. */
+export interface SplitSource { assignIndex(line: number): number }
+
+/**
+ * Values a user's split column may hold, compared after trimming and lower-casing: the Hugging
+ * Face split names, Vertex AI's `ml_use` values (`training`, `validation`, `test`) and common
+ * short forms.
+ */
+const SPLIT_VALUES: ReadonlyMap<string, number> = new Map([
+  ['train', 0], ['training', 0],
+  ['validation', 1], ['valid', 1], ['val', 1], ['dev', 1], ['validate', 1],
+  ['test', 2], ['testing', 2],
+]);
+
+/** For messages: the accepted values, in one line. */
+export const ACCEPTED_SPLIT_VALUES = [...SPLIT_VALUES.keys()].join(', ');
+
+/** 0 train, 1 validation, 2 test, or −1 for a value that names no split. */
+export function splitIndexOf(value: string): number {
+  return SPLIT_VALUES.get(value.trim().toLowerCase()) ?? -1;
+}

@@ -1,6 +1,6 @@
 /** The ingest contract: options in, result out. Re-exported by `./index`. */
 import type { Percentiles } from './stats';
-import type { SplitRatios } from './split';
+import type { SplitName, SplitRatios } from './split';
 import type { RatingRange } from './schema';
 
 export type DatasetTask = 'RECOMMENDATION' | 'TRANSLATION' | 'SUMMARIZATION' | 'CLASSIFICATION';
@@ -17,8 +17,16 @@ export interface IngestOptions {
   hasHeader?: boolean;
   /** canonical field → source column name, or 0-based index as a string. */
   columns?: Record<string, string>;
-  /** Default 0.8/0.1/0.1; must sum to 1. */
+  /** Default 0.8/0.1/0.1; must sum to 1. Not with `splitColumn` or `split`. */
   splits?: SplitRatios;
+  /**
+   * The user's own split per row: a header name or 0-based index (CSV/TSV), or a key (JSONL),
+   * whose values are `train`/`validation`/`test` or a synonym (`splitIndexOf`). That column is
+   * not a task field. The run fails with `EMPTY_SPLIT` when no row is in train or in test.
+   */
+  splitColumn?: string;
+  /** Every row goes to this split (one file of a split-file dataset). Not with `splits` or `splitColumn`. */
+  split?: SplitName;
   /** Default 42. */
   seed?: number;
   /** Abort (TOO_LARGE) as soon as more raw bytes than this arrive. */
@@ -41,9 +49,16 @@ export interface IngestOptions {
   endSink?: boolean;
 }
 
-export interface RowError { line: number; field: string | null; message: string; code: string }
+export interface RowError {
+  line: number;
+  field: string | null;
+  message: string;
+  code: string;
+  /** The split file the row is in (split-file datasets; set by the dataset feature, not by ingest). */
+  part?: SplitName;
+}
 
-export type FatalCode = 'TOO_LARGE' | 'BAD_GZIP' | 'BINARY' | 'EMPTY' | 'BAD_HEADER' | 'ABORTED';
+export type FatalCode = 'TOO_LARGE' | 'BAD_GZIP' | 'BINARY' | 'EMPTY' | 'BAD_HEADER' | 'EMPTY_SPLIT' | 'ABORTED';
 
 export type { Percentiles };
 
