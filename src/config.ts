@@ -111,6 +111,12 @@ const schema = z.object({
    * ms (0: next tick). While a batch runs, new requests wait for it and form the next batch anyway.
    */
   INFERENCE_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(1),
+  /**
+   * Worker threads that run text models (translation, summarization, classification) beside the API
+   * thread; unset: one per CPU but one (at least 1); 0: in the API thread. Recommendation always
+   * answers in the API thread (its scoring is cheap host-side work).
+   */
+  INFERENCE_WORKERS: int(0, 64).optional(),
   /** Micro-batching: most texts in one batch; a full batch runs at once. */
   INFERENCE_MAX_BATCH: int(1, 4096).default(64),
   /** Texts longer than this many characters are cut before the model sees them (the answer flags them). */

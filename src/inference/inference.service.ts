@@ -2,15 +2,17 @@ import { Principal } from '../auth/principal';
 import { AppError } from '../common/errors';
 import { TenantTransaction } from '../db/database';
 import { isMlError } from '../ml/task';
-import type { ClassPrediction, PredictorsByTask, ScoredItem, TaskName } from '../ml/task';
-import { loadModel } from '../ml/serving';
+import type { ClassPrediction, ScoredItem, TaskName } from '../ml/task';
+import { loadModel, TextCall } from '../ml/serving';
 import { ModelRef, ModelRegistryService, ResolvedModel } from '../models/model-registry.service';
 import { Admission, inferenceBucketKey, RateLimiter, ThrottleStatus } from '../server/rate-limit';
 import { BlobStore } from '../storage/blob-store';
 import { unpackArtifact } from '../trainer/artifact-pack';
 import { MicroBatcher } from './micro-batcher';
 import { ModelCache } from './model-cache';
+import { ServedModel, servedInProcess } from './served-model';
 import { InferenceUsageMeter } from './usage-meter';
+import { ModelWorkerPool } from './worker-pool';
 
 export interface InferenceSettings {
   /** Texts per call. */
@@ -63,12 +65,23 @@ export class InferenceService {
   constructor(
     private readonly registry: ModelRegistryService,
     private readonly blobs: BlobStore,
-    readonly cache: ModelCache,
+    readonly cache: ModelCache<ServedModel>,
     readonly batcher: MicroBatcher,
     private readonly meter: InferenceUsageMeter,
     private readonly limiter: RateLimiter,
     private readonly settings: InferenceSettings,
-  ) {}
+    /** Worker threads for text models; null: they run in this thread. */
+    readonly workers: ModelWorkerPool | null = null,
+  ) {
+    // Models held by a worker that died are gone with it: forget them, they reload on demand.
+    workers?.onLost(() => cache.clear());
+  }
+
+  /** Tensors held by served models, in this thread and the workers (a leak check). */
+  async numTensors(): Promise<number> {
+    const tf = await import('@tensorflow/tfjs');
+    return tf.memory().numTensors + ((await this.workers?.numTensors()) ?? 0);
+  }
 
   async recommend(caller: Caller, ref: ModelRef, input: RecommendInput): Promise<Invocation & { items: ScoredItem[]; coldStart: boolean }> {
     if (!input.userId) throw new AppError('BAD_USER_INPUT', 'userId must not be empty', { field: 'userId' });
@@ -76,7 +89,8 @@ export class InferenceService {
     if (input.candidates && (input.candidates.length < 1 || input.candidates.length > 10_000)) {
       throw new AppError('BAD_USER_INPUT', 'candidates must list 1 to 10000 item ids', { field: 'candidates' });
     }
-    return this.invoke(caller, ref, 'recommendation', async (predictor, invocation) => {
+    return this.invoke(caller, ref, 'recommendation', async (model, invocation) => {
+      const predictor = model.recommender!;
       // Not micro-batched: scoring one user is a host-side pass over the item factors (~0.2 ms) that
       // shares no work with another user's, so a batch would only add queueing.
       const items = await predictor
@@ -88,49 +102,43 @@ export class InferenceService {
 
   translate(caller: Caller, ref: ModelRef, texts: string[], beamSize: number): Promise<TextOutputs<string>> {
     if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 16) throw new AppError('BAD_USER_INPUT', `beamSize must be between 1 and 16 (got ${beamSize})`, { field: 'beamSize' });
-    return this.texts(caller, ref, 'translation', texts, `translate:${beamSize}`, (p, batch) => p.translate(batch, { beamSize }));
+    return this.texts(caller, ref, texts, `translate:${beamSize}`, { task: 'translation', options: { beamSize } });
   }
 
   summarize(caller: Caller, ref: ModelRef, texts: string[], options: { maxSentences?: number | null; maxTokens?: number | null }): Promise<TextOutputs<string>> {
     const { maxSentences, maxTokens } = options;
     if (maxSentences != null && (!Number.isInteger(maxSentences) || maxSentences < 1 || maxSentences > 100)) throw new AppError('BAD_USER_INPUT', 'maxSentences must be between 1 and 100', { field: 'maxSentences' });
     if (maxTokens != null && (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 1000)) throw new AppError('BAD_USER_INPUT', 'maxTokens must be between 1 and 1000', { field: 'maxTokens' });
-    return this.texts(caller, ref, 'summarization', texts, `summarize:${maxSentences ?? ''}:${maxTokens ?? ''}`, (p, batch) =>
-      p.summarize(batch, { maxSentences: maxSentences ?? undefined, maxLength: maxTokens ?? undefined }),
-    );
+    return this.texts(caller, ref, texts, `summarize:${maxSentences ?? ''}:${maxTokens ?? ''}`, {
+      task: 'summarization',
+      options: { maxSentences: maxSentences ?? undefined, maxLength: maxTokens ?? undefined },
+    });
   }
 
   classify(caller: Caller, ref: ModelRef, texts: string[]): Promise<TextOutputs<ClassPrediction>> {
-    return this.texts(caller, ref, 'classification', texts, 'classify', (p, batch) => p.classify(batch));
+    return this.texts(caller, ref, texts, 'classify', { task: 'classification' });
   }
 
   /** Text tasks: check the list, cut over-long texts, batch with other callers, flag truncation. */
-  private async texts<T extends Exclude<TaskName, 'recommendation'>, O>(
-    caller: Caller,
-    ref: ModelRef,
-    task: T,
-    texts: string[],
-    operation: string,
-    run: (predictor: PredictorsByTask[T], batch: string[]) => Promise<O[]>,
-  ): Promise<TextOutputs<O>> {
+  private async texts<O>(caller: Caller, ref: ModelRef, texts: string[], operation: string, call: TextCall): Promise<TextOutputs<O>> {
     const { maxTexts, maxTextChars } = this.settings;
     if (texts.length < 1 || texts.length > maxTexts) throw new AppError('BAD_USER_INPUT', `texts must hold 1 to ${maxTexts} texts (got ${texts.length})`, { field: 'texts' });
     const cut = texts.map((t) => (t.length > maxTextChars ? t.slice(0, maxTextChars) : t));
-    return this.invoke(caller, ref, task, async (predictor, invocation) => {
+    return this.invoke(caller, ref, call.task, async (model, invocation) => {
       const key = `${invocation.resolved.version.id}:${operation}`;
-      const outputs = await this.batcher.submit(key, cut, async (batch: string[]) => {
+      const answers = await this.batcher.submit(key, cut, async (batch: string[]) => {
         try {
-          return await run(predictor, batch);
+          const { outputs, truncated } = await model.answer(call, batch);
+          return outputs.map((output, i) => ({ output: output as O, truncated: truncated[i] }));
         } catch (err) {
           throw asUserError(err, 'texts');
         }
       });
-      const truncated = texts.map((t, i) => t.length > maxTextChars || predictor.inputTruncated(cut[i]));
-      return { ...invocation, outputs, truncated };
+      return { ...invocation, outputs: answers.map((a) => a.output), truncated: texts.map((t, i) => t.length > maxTextChars || answers[i].truncated) };
     });
   }
 
-  private async invoke<T extends TaskName, R>(caller: Caller, ref: ModelRef, task: T, use: (predictor: PredictorsByTask[T], invocation: Invocation) => Promise<R>): Promise<R> {
+  private async invoke<R>(caller: Caller, ref: ModelRef, task: TaskName, use: (model: ServedModel, invocation: Invocation) => Promise<R>): Promise<R> {
     const { tx, principal } = caller;
     // The caller's bucket first (normally taken already, with the query-cost one), then the
     // reference: from the cache when warm, so a steady stream of calls opens no transaction.
@@ -146,9 +154,14 @@ export class InferenceService {
     // Nothing below needs the database: give the connection back while the model works.
     await tx.commitAndRelease();
     const { artifactKey, id: versionId } = resolved.version;
-    const handle = await this.cache.acquire(versionId, async () => loadModel(await unpackArtifact(await this.readBlob(artifactKey))));
+    const handle = await this.cache.acquire(versionId, async () => {
+      const artifact = await this.readBlob(artifactKey);
+      // Text models compute in the workers; recommendation scoring is cheap host-side work, kept here.
+      if (this.workers && modelTask !== 'recommendation') return this.workers.load(artifact);
+      return servedInProcess(await loadModel(await unpackArtifact(artifact)));
+    });
     try {
-      const result = await use(handle.model.predictor as PredictorsByTask[T], { resolved, throttleStatus });
+      const result = await use(handle.model, { resolved, throttleStatus });
       this.meter.count(principal.tenantId);
       return result;
     } finally {

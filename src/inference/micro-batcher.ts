@@ -1,9 +1,10 @@
 /**
- * Micro-batching with one batch in flight per key (model version + options). An item for an idle
- * key waits at most `windowMs` for company, then runs; items arriving while a batch runs wait for
- * it and then run together as the next batch (up to `maxBatch`), so under load batches grow by
- * themselves and at low load nothing waits longer than the window. Batches of one key never
- * interleave on the (single-threaded) backend. One request may submit several items (a list of
+ * Micro-batching with at most `concurrency` batches in flight per key (model version + options):
+ * one per thread that can run the model. An item for a key with a free slot waits at most
+ * `windowMs` for company, then runs; items arriving while every slot is busy wait and then run
+ * together as the next batch (up to `maxBatch`), so under load batches grow by themselves and at
+ * low load nothing waits longer than the window. Batches never interleave on a single-threaded
+ * backend. One request may submit several items (a list of
  * texts); each gets its own result, or its own error, so one bad item never fails its neighbours.
  */
 export interface BatcherOptions {
@@ -11,6 +12,8 @@ export interface BatcherOptions {
   windowMs: number;
   /** A batch never holds more; a full batch runs at once. */
   maxBatch: number;
+  /** Batches of one key that may run at once (one per inference worker); default 1. */
+  concurrency?: number;
 }
 
 /** Runs a batch; returns one result or Error per item, in order. */
@@ -27,8 +30,8 @@ interface Waiting<I, O> {
 interface Queue<I, O> {
   waiting: Waiting<I, O>[];
   timer: NodeJS.Timeout | null;
-  /** A batch of this key is running; the next one starts when it ends. */
-  running: boolean;
+  /** Batches of this key running; the next one starts when one ends. */
+  running: number;
 }
 
 export interface BatcherStats {
@@ -50,29 +53,33 @@ export class MicroBatcher {
   submit<I, O>(key: string, items: I[], run: BatchRunner<I, O>): Promise<O[]> {
     let queue = this.queues.get(key) as Queue<I, O> | undefined;
     if (!queue) {
-      queue = { waiting: [], timer: null, running: false };
+      queue = { waiting: [], timer: null, running: 0 };
       this.queues.set(key, queue as Queue<unknown, unknown>);
     }
     const q = queue;
     const results = items.map((item) => new Promise<O>((resolve, reject) => q.waiting.push({ item, run, resolve, reject })));
-    if (!q.running) {
+    if (q.running < this.concurrency) {
       if (q.waiting.length >= this.options.maxBatch) this.flush(key);
       else q.timer ??= setTimeout(() => this.flush(key), this.options.windowMs);
     }
     return Promise.all(results);
   }
 
+  private get concurrency(): number {
+    return this.options.concurrency ?? 1;
+  }
+
   private flush(key: string): void {
     const queue = this.queues.get(key);
-    if (!queue || queue.running) return;
+    if (!queue || queue.running >= this.concurrency) return;
     if (queue.timer) clearTimeout(queue.timer);
     queue.timer = null;
     const batch = queue.waiting.splice(0, this.options.maxBatch);
     if (!batch.length) {
-      this.queues.delete(key);
+      if (!queue.running) this.queues.delete(key);
       return;
     }
-    queue.running = true;
+    queue.running++;
     this.counters.batches++;
     this.counters.items += batch.length;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
@@ -84,7 +91,7 @@ export class MicroBatcher {
         else if (r instanceof Error) w.reject(r);
         else w.resolve(r);
       });
-      queue.running = false;
+      queue.running--;
       // What arrived meanwhile runs now, as one batch.
       this.flush(key);
     };

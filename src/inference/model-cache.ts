@@ -1,8 +1,12 @@
-import type { LoadedModel } from '../ml/serving';
+/** What the cache holds: something that knows its size and can be freed. */
+export interface Cacheable {
+  readonly bytes: number;
+  dispose(): void;
+}
 
-interface Entry {
-  loading: Promise<LoadedModel>;
-  model: LoadedModel | null;
+interface Entry<M extends Cacheable> {
+  loading: Promise<M>;
+  model: M | null;
   /** Requests using the model right now; an evicted entry is disposed when this reaches 0. */
   refs: number;
   evicted: boolean;
@@ -17,8 +21,8 @@ export interface CacheStats {
 }
 
 /** A model in use: call `release()` when the request is done with it (always, in `finally`). */
-export interface ModelHandle {
-  model: LoadedModel;
+export interface ModelHandle<M extends Cacheable> {
+  model: M;
   release(): void;
 }
 
@@ -29,14 +33,14 @@ export interface ModelHandle {
  * and no tensor outlives its entry. A model larger than the whole budget is still served: it is
  * the only entry, and it goes as soon as another is loaded.
  */
-export class ModelCache {
-  private readonly entries = new Map<string, Entry>();
+export class ModelCache<M extends Cacheable> {
+  private readonly entries = new Map<string, Entry<M>>();
   private bytes = 0;
   private counters = { loads: 0, hits: 0, evictions: 0 };
 
   constructor(private readonly maxBytes: number) {}
 
-  async acquire(key: string, load: () => Promise<LoadedModel>): Promise<ModelHandle> {
+  async acquire(key: string, load: () => Promise<M>): Promise<ModelHandle<M>> {
     let entry = this.entries.get(key);
     if (entry) {
       this.counters.hits++;
@@ -45,7 +49,7 @@ export class ModelCache {
       this.entries.set(key, entry);
     } else {
       this.counters.loads++;
-      const fresh: Entry = { loading: load(), model: null, refs: 0, evicted: false };
+      const fresh: Entry<M> = { loading: load(), model: null, refs: 0, evicted: false };
       entry = fresh;
       this.entries.set(key, fresh);
       fresh.loading.then(
@@ -62,7 +66,7 @@ export class ModelCache {
       );
     }
     entry.refs++;
-    let model: LoadedModel;
+    let model: M;
     try {
       model = await entry.loading;
     } catch (err) {

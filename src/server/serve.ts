@@ -57,6 +57,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
           await step('inference', async () => {
             await services.inferenceUsage.flush();
             services.inference.cache.clear();
+            await services.inference.workers?.stop();
           });
           await step('database', () => database.close());
         })()),

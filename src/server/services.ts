@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { createPubSub } from '@graphql-yoga/subscription';
 import PgBoss from 'pg-boss';
 import { Logger } from 'pino';
@@ -13,6 +14,8 @@ import { DatasetService } from '../datasets/dataset.service';
 import { InferenceService } from '../inference/inference.service';
 import { MicroBatcher } from '../inference/micro-batcher';
 import { ModelCache } from '../inference/model-cache';
+import { ServedModel } from '../inference/served-model';
+import { ModelWorkerPool } from '../inference/worker-pool';
 import { InferenceUsageMeter } from '../inference/usage-meter';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { BaselineService } from '../providers/openai/baseline.service';
@@ -116,17 +119,20 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
   datasets.storageLimit = (m, tenantId) => billing.plans.storageLimit(m, tenantId);
   const pubSub = createPubSub();
   followRunChanges(listener, pubSub, log);
-  const cache = new ModelCache(config.INFERENCE_CACHE_BYTES);
+  const cache = new ModelCache<ServedModel>(config.INFERENCE_CACHE_BYTES);
+  const workerCount = config.INFERENCE_WORKERS ?? Math.max(1, os.availableParallelism() - 1);
+  const workers = workerCount > 0 ? new ModelWorkerPool(workerCount, log) : null;
   const models = new ModelRegistryService(blobs, { onVersionDeleted: (versionId) => cache.evict(versionId), refCacheMs: config.MODEL_REF_CACHE_MS, invalidations });
   const inferenceUsage = new InferenceUsageMeter(db, config.INFERENCE_USAGE_FLUSH_SECONDS, log);
   const inference = new InferenceService(
     models,
     blobs,
     cache,
-    new MicroBatcher({ windowMs: config.INFERENCE_BATCH_WINDOW_MS, maxBatch: config.INFERENCE_MAX_BATCH }),
+    new MicroBatcher({ windowMs: config.INFERENCE_BATCH_WINDOW_MS, maxBatch: config.INFERENCE_MAX_BATCH, concurrency: Math.max(1, workerCount) }),
     inferenceUsage,
     rateLimiter,
     { maxTexts: 64, maxTextChars: config.INFERENCE_MAX_TEXT_CHARS },
+    workers,
   );
   const openAi = new OpenAiClients(new SecretBox(config.SECRETS_KEY ?? `secrets-key-derived-from:${jwtSecret}`), {
     platformKey: config.OPENAI_API_KEY ?? null,
