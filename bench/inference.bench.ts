@@ -15,10 +15,11 @@
  * batch that runs, and answers IPC requests for those counters, the process's CPU time and its
  * event-loop utilisation; the server's code is otherwise exactly `main.js serve`.
  *
- * Usage: npm run bench:inference [-- --quick] [--windows 0,5] [--duration 10]
+ * Usage: npm run bench:inference [-- --quick] [--windows 0,5] [--workers 0,2] [--duration 10]
  *   --quick     smaller training sets, fewer requests, 2 s phases (smoke run)
  *   --windows   INFERENCE_BATCH_WINDOW_MS values to compare at 64 clients besides the default 2
  *               (the server is restarted for each; empty string: none)
+ *   --workers   INFERENCE_WORKERS values to compare for translate at 64 clients besides the default
  *   --duration  seconds per 64-client phase (default 10; quick 2)
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -114,6 +115,8 @@ const argValue = (name: string): string | undefined => {
 };
 const DURATION_MS = Number(argValue('duration') ?? (quick ? 2 : 10)) * 1000;
 const WINDOWS = (argValue('windows') ?? '0,5').split(',').filter((s) => s.trim() !== '').map(Number);
+/** INFERENCE_WORKERS values measured for translate at 64 clients besides the default (CPUs − 1). */
+const WORKERS = (argValue('workers') ?? '0,2').split(',').filter((s) => s.trim() !== '').map(Number);
 const DEFAULT_WINDOW = 2;
 const CLIENTS = 64;
 const REC_SEQUENTIAL = quick ? 100 : 500;
@@ -282,7 +285,8 @@ async function main() {
   fs.chmodSync(work, 0o755);
   const dataDir = path.join(work, 'data');
   const db = await benchDatabase('tuneforge_inference');
-  const serverEnv = (windowMs: number): Record<string, string> => ({
+  const serverEnv = (windowMs: number, workers?: number): Record<string, string> => ({
+    ...(workers === undefined ? {} : { INFERENCE_WORKERS: String(workers) }),
     DATABASE_URL: db.url, DATA_DIR: dataDir, JWT_SECRET, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'true', NODE_ENV: 'production',
     DISPATCHER_ENABLED: 'true', RUN_EXECUTOR: 'local', LOCAL_EXECUTOR_CONCURRENCY: '2', RUN_HEARTBEAT_SECONDS: '1',
     // On a shared 2-core machine a trainer's synchronous steps can starve its heartbeat for > 30 s (the default timeout).
@@ -387,17 +391,18 @@ async function main() {
       const r = await sequential(REC_SEQUENTIAL, (i) => rec.recommend(users[i % users.length], 10));
       const t = await sequential(TR_SEQUENTIAL, (i) => tr.translate([sentences[i % sentences.length]]));
       // What batching can gain at most: one call with 64 texts (sentences/s = 64 × calls/s).
-      const t64 = await sequential(quick ? 1 : 3, (i) => tr.translate(sentences.slice((i * CLIENTS) % (sentences.length - CLIENTS), (i * CLIENTS) % (sentences.length - CLIENTS) + CLIENTS)));
+      const at = (i: number) => (i * CLIENTS) % Math.max(1, sentences.length - CLIENTS + 1);
+      const t64 = await sequential(quick ? 1 : 3, (i) => tr.translate(sentences.slice(at(i), at(i) + CLIENTS)));
       return { r, t, t64 };
     };
     console.error('bare predictor loops (before)…');
     const bareBefore = await bareBoth();
 
     // ---- Through the server.
-    type Row = { op: string; clients: number; window: number; s: Summary; batch: string; serverCpuMsPerReq: number; elu: number };
+    type Row = { op: string; clients: number; window: number; workers?: number; s: Summary; batch: string; serverCpuMsPerReq: number; elu: number };
     const rows: Row[] = [];
     const floorBodies = [JSON.stringify({ query: FLOOR })];
-    const phase = async (op: 'recommend' | 'translate' | 'floor', clients: number, window: number, srv: ServerChild) => {
+    const phase = async (op: 'recommend' | 'translate' | 'floor', clients: number, window: number, srv: ServerChild, workers?: number) => {
       const bodies = op === 'recommend' ? recBodies : op === 'translate' ? trBodies : floorBodies;
       // Warm-up: the first call loads the model; then a short burst at this concurrency (JIT, connections).
       await load(srv.origin, apiKey, bodies, { clients: 1, count: 1 });
@@ -419,7 +424,7 @@ async function main() {
       const batch = batches ? `${(items / batches).toFixed(1)} (max ${largest}; ${(runMs / batches).toFixed(1)} ms/batch)` : '—';
       const elu = (after.elu.active - before.elu.active) / (after.elu.active + after.elu.idle - before.elu.active - before.elu.idle);
       const clientCpu = process.cpuUsage(cpu0);
-      const row: Row = { op, clients, window, s, batch, serverCpuMsPerReq: (after.cpuMs - before.cpuMs) / Math.max(1, s.requests), elu };
+      const row: Row = { op, clients, window, workers, s, batch, serverCpuMsPerReq: (after.cpuMs - before.cpuMs) / Math.max(1, s.requests), elu };
       rows.push(row);
       console.error(`  ${op} ×${clients} (window ${window} ms): ${s.rps.toFixed(1)} req/s, p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, ${s.errors} errors; batch ${batch}; server CPU ${row.serverCpuMsPerReq.toFixed(2)} ms/req, ELU ${(elu * 100).toFixed(0)} %; client CPU ${((clientCpu.user + clientCpu.system) / 1000 / Math.max(1, s.requests)).toFixed(2)} ms/req`);
       return row;
@@ -437,6 +442,13 @@ async function main() {
       server = await ServerChild.start(serverEnv(w));
       await phase('translate', CLIENTS, w, server);
       await phase('recommend', CLIENTS, w, server);
+    }
+    for (const n of WORKERS) {
+      await server.stop();
+      server = null;
+      console.error(`server, INFERENCE_WORKERS=${n}…`);
+      server = await ServerChild.start(serverEnv(DEFAULT_WINDOW, n));
+      await phase('translate', CLIENTS, DEFAULT_WINDOW, server, n);
     }
     await server.stop();
     server = null;
@@ -469,7 +481,7 @@ async function main() {
         const b64 = bareBefore.t64.rps >= bareAfter.t64.rps ? bareBefore.t64 : bareAfter.t64;
         console.log(`| ${label} | bare predictor, one call of ${CLIENTS} texts, in process | 1 | ${b64.requests} × ${CLIENTS} texts | ${f(b64.rps * CLIENTS, 1)} texts/s | ${f(b64.p50, 0)} per call | — | ${f((b64.rps * CLIENTS) / bare.rps)}× (the ceiling for batching) | — | — | — | — |`);
       }
-      for (const r of rows.filter((x) => x.op === op && x.window === DEFAULT_WINDOW)) {
+      for (const r of rows.filter((x) => x.op === op && x.window === DEFAULT_WINDOW && x.workers === undefined)) {
         console.log(`| ${label} | server, window ${r.window} ms | ${r.clients} | ${r.s.requests} | ${f(r.s.rps, 1)} | ${f(r.s.p50)} | ${f(r.s.p99)} | **${f(r.s.rps / bare.rps)}×** | ${r.batch} | ${f(r.serverCpuMsPerReq)} | ${(r.elu * 100).toFixed(0)} % | ${r.s.errors} |`);
       }
     }
@@ -482,14 +494,21 @@ async function main() {
       console.log('|---|---|---|---|---|---|---|---|---|');
       for (const op of ['translate', 'recommend'] as const) {
         const bare = op === 'recommend' ? bareRec : bareTr;
-        for (const r of rows.filter((x) => x.op === op && x.clients === CLIENTS).sort((a, b) => a.window - b.window)) {
+        for (const r of rows.filter((x) => x.op === op && x.clients === CLIENTS && x.workers === undefined).sort((a, b) => a.window - b.window)) {
           console.log(`| ${op} | ${r.window} | ${f(r.s.rps, 1)} | ${f(r.s.p50)} | ${f(r.s.p99)} | ${f(r.s.rps / bare.rps)}× | ${r.batch} | ${f(r.serverCpuMsPerReq)} | ${r.s.errors} |`);
         }
       }
     }
-    const rec1 = rows.find((r) => r.op === 'recommend' && r.clients === 1 && r.window === DEFAULT_WINDOW)!;
-    const rec64 = rows.find((r) => r.op === 'recommend' && r.clients === CLIENTS && r.window === DEFAULT_WINDOW)!;
-    const tr64 = rows.find((r) => r.op === 'translate' && r.clients === CLIENTS && r.window === DEFAULT_WINDOW)!;
+    if (WORKERS.length) {
+      console.log(`\nINFERENCE_WORKERS for translate at ${CLIENTS} clients (server restarted per value; default: ${Math.max(1, os.availableParallelism() - 1)}):\n`);
+      console.log('| workers | req/s | p50 ms | p99 ms | vs bare | server avg batch (max; run time) | server CPU ms/req | API thread busy | errors |');
+      console.log('|---|---|---|---|---|---|---|---|---|');
+      for (const r of rows.filter((x) => x.op === 'translate' && x.workers !== undefined)) {
+        console.log(`| ${r.workers} | ${f(r.s.rps, 1)} | ${f(r.s.p50)} | ${f(r.s.p99)} | ${f(r.s.rps / bareTr.rps)}× | ${r.batch} | ${f(r.serverCpuMsPerReq)} | ${(r.elu * 100).toFixed(0)} % | ${r.s.errors} |`);
+      }
+    }
+    const main = (op: string, clients: number) => rows.find((r) => r.op === op && r.clients === clients && r.window === DEFAULT_WINDOW && r.workers === undefined)!;
+    const [rec1, rec64, tr64] = [main('recommend', 1), main('recommend', CLIENTS), main('translate', CLIENTS)];
     console.log('\ntargets:');
     console.log(`- recommend p50 ≤ 5 ms at 1 client: ${f(rec1.s.p50)} ms — ${rec1.s.p50 <= 5 ? 'met' : 'NOT met'}`);
     console.log(`- recommend at ${CLIENTS} clients ≥ 2× bare sequential: ${f(rec64.s.rps / bareRec.rps)}× — ${rec64.s.rps >= 2 * bareRec.rps ? 'met' : 'NOT met'}`);
