@@ -15,7 +15,7 @@
  * batch that runs, and answers IPC requests for those counters, the process's CPU time and its
  * event-loop utilisation; the server's code is otherwise exactly `main.js serve`.
  *
- * Usage: npm run bench:inference [-- --quick] [--windows 0,5] [--workers 0,2] [--duration 10]
+ * Usage: npm run bench:inference [-- --quick] [--windows 0,5] [--workers 0,1] [--duration 10]
  *   --quick     smaller training sets, fewer requests, 2 s phases (smoke run)
  *   --windows   INFERENCE_BATCH_WINDOW_MS values to compare at 64 clients besides the default 2
  *               (the server is restarted for each; empty string: none)
@@ -115,8 +115,8 @@ const argValue = (name: string): string | undefined => {
 };
 const DURATION_MS = Number(argValue('duration') ?? (quick ? 2 : 10)) * 1000;
 const WINDOWS = (argValue('windows') ?? '0,5').split(',').filter((s) => s.trim() !== '').map(Number);
-/** INFERENCE_WORKERS values measured for translate at 64 clients besides the default (CPUs − 1). */
-const WORKERS = (argValue('workers') ?? '0,2').split(',').filter((s) => s.trim() !== '').map(Number);
+/** INFERENCE_WORKERS values measured for translate at 64 clients besides the default (one per CPU). */
+const WORKERS = (argValue('workers') ?? '0,1').split(',').filter((s) => s.trim() !== '').map(Number);
 const DEFAULT_WINDOW = 2;
 const CLIENTS = 64;
 const REC_SEQUENTIAL = quick ? 100 : 500;
@@ -500,7 +500,7 @@ async function main() {
       }
     }
     if (WORKERS.length) {
-      console.log(`\nINFERENCE_WORKERS for translate at ${CLIENTS} clients (server restarted per value; default: ${Math.max(1, os.availableParallelism() - 1)}):\n`);
+      console.log(`\nINFERENCE_WORKERS for translate at ${CLIENTS} clients (server restarted per value; default: ${os.availableParallelism()}):\n`);
       console.log('| workers | req/s | p50 ms | p99 ms | vs bare | server avg batch (max; run time) | server CPU ms/req | API thread busy | errors |');
       console.log('|---|---|---|---|---|---|---|---|---|');
       for (const r of rows.filter((x) => x.op === 'translate' && x.workers !== undefined)) {

@@ -113,7 +113,7 @@ const schema = z.object({
   INFERENCE_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(1),
   /**
    * Worker threads that run text models (translation, summarization, classification) beside the API
-   * thread; unset: one per CPU but one (at least 1); 0: in the API thread. Recommendation always
+   * thread; unset: one per CPU (the API thread mostly waits on I/O meanwhile); 0: in the API thread. Recommendation always
    * answers in the API thread (its scoring is cheap host-side work).
    */
   INFERENCE_WORKERS: int(0, 64).optional(),

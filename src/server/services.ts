@@ -120,7 +120,7 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
   const pubSub = createPubSub();
   followRunChanges(listener, pubSub, log);
   const cache = new ModelCache<ServedModel>(config.INFERENCE_CACHE_BYTES);
-  const workerCount = config.INFERENCE_WORKERS ?? Math.max(1, os.availableParallelism() - 1);
+  const workerCount = config.INFERENCE_WORKERS ?? os.availableParallelism();
   const workers = workerCount > 0 ? new ModelWorkerPool(workerCount, log) : null;
   const models = new ModelRegistryService(blobs, { onVersionDeleted: (versionId) => cache.evict(versionId), refCacheMs: config.MODEL_REF_CACHE_MS, invalidations });
   const inferenceUsage = new InferenceUsageMeter(db, config.INFERENCE_USAGE_FLUSH_SECONDS, log);
