@@ -33,6 +33,8 @@ export async function startTestApi(env: Record<string, string> = {}, log: Logger
     RATE_LIMIT_RESTORE_RATE: '1000000',
     INFERENCE_RATE_LIMIT_CAPACITY: '1000000',
     INFERENCE_RATE_LIMIT_RESTORE_RATE: '1000000',
+    // The free plan's 60 inference requests a minute would throttle the inference tests; billing tests set their own plans.
+    BILLING_PLANS: JSON.stringify({ free: { inferenceRequestsPerMinute: 1_000_000 } }),
     // Test servers share one database and so one run queue: only the tests about training dispatch.
     DISPATCHER_ENABLED: 'false',
     // A dispatching server gets a queue of its own; the others only enqueue, into one shared queue.

@@ -416,4 +416,23 @@ withData('model registry and inference on models trained through the run API', (
       await limited.stop();
     }
   });
+
+  it('enforces the plan\'s inference requests per minute across all of a tenant\'s callers, naming the plan', async () => {
+    const planned = await startTestApi({ BILLING_PLANS: JSON.stringify({ free: { inferenceRequestsPerMinute: 2 } }) });
+    try {
+      const [k1, k2] = [await createApiKey(t.url, a.token, ['models:invoke']), await createApiKey(t.url, a.token, ['models:invoke'])];
+      const invoke = (key: string) => gql(planned.url, CLASSIFY, { model: { name: 'sentiment' }, texts: ['profit rose'] }, { token: key });
+      const first = await invoke(k1.secret);
+      expect(first.errors).toBeUndefined();
+      expect(first.extensions?.inference.plan).toMatchObject({ name: 'free', requestsPerMinute: 2, throttleStatus: { maximumAvailable: 2, currentlyAvailable: 1 } });
+      expect((await invoke(k2.secret)).errors).toBeUndefined();
+      const refused = await invoke(k2.secret); // k2's own bucket is full: the plan's is what refuses
+      expect(refused.errors?.[0]).toMatchObject({ message: expect.stringContaining('the free plan allows 2 inference requests per minute'), extensions: { code: 'THROTTLED', retryAfterMs: expect.any(Number) } });
+      expect(refused.errors?.[0].extensions?.retryAfterMs).toBeLessThanOrEqual(30_000);
+      // Another tenant's plan bucket is its own.
+      expect((await gql(planned.url, CLASSIFY, { model: { name: 'sentiment' }, texts: ['x'] }, { token: b.token })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    } finally {
+      await planned.stop();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors';
 import { Database } from '../db/database';
@@ -9,6 +10,8 @@ import { FREE_PLAN, Plan, PlanLimits } from './plans';
 export interface PlanSettings {
   /** Seconds a subscription may stay past_due before launches are refused. */
   graceSeconds: number;
+  /** How long a tenant's inference allowance is reused before its billing state is read again, ms. */
+  inferenceLimitCacheMs?: number;
 }
 
 /** Subscription statuses under which the plan's paid limits apply (anything else falls back to free). */
@@ -19,14 +22,31 @@ const hours = (s: number) => Math.round((s / 3600) * 1000) / 1000;
 /**
  * The plan rules, enforced where they bite: `assertCanLaunch` (launchRun), `check` (the
  * dispatcher's admission: concurrent runs, GPU-hours per period), `storageLimit` (dataset
- * uploads) and `planLimits` (for inference's requests-per-minute limit).
+ * uploads) and `inferenceLimit` (inference's requests per minute, per tenant).
  */
 export class PlanService implements AdmissionPolicy {
+  private readonly inferenceLimits: LRUCache<string, { plan: string; requestsPerMinute: number }>;
+
   constructor(
     private readonly db: Database,
     readonly plans: Record<string, Plan>,
     private readonly settings: PlanSettings,
-  ) {}
+  ) {
+    this.inferenceLimits = new LRUCache({ max: 10_000, ttl: Math.max(1, settings.inferenceLimitCacheMs ?? 30_000) });
+  }
+
+  /**
+   * The tenant's inference allowance, on every model invocation: cached per tenant for
+   * `inferenceLimitCacheMs` (30 s), so a plan change takes effect within that long.
+   */
+  async inferenceLimit(tenantId: string): Promise<{ plan: string; requestsPerMinute: number }> {
+    const cached = this.inferenceLimits.get(tenantId);
+    if (cached) return cached;
+    const limits = await this.planLimits(tenantId);
+    const limit = { plan: limits.plan, requestsPerMinute: limits.inferenceRequestsPerMinute };
+    this.inferenceLimits.set(tenantId, limit);
+    return limit;
+  }
 
   /** The plan of a billing state: its recorded plan while the subscription is in good standing, else free. */
   planOf(state: Pick<BillingState, 'plan' | 'subscriptionStatus'>): Plan {

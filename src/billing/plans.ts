@@ -8,7 +8,7 @@ export interface PlanLimits {
   gpuHoursPerPeriod: number | null;
   /** Dataset storage, bytes. */
   datasetBytes: number;
-  /** Inference requests per minute (enforced by the inference feature through `PlanService.planLimits`). */
+  /** Inference requests per minute (all of a tenant's callers together; enforced by the inference service through `PlanService.inferenceLimit`). */
   inferenceRequestsPerMinute: number;
 }
 

@@ -7,13 +7,13 @@ import { ClassificationResult, RecommendationResult, SummarizationResult, Transl
 
 /** Reports the caller's inference bucket in `extensions.inference`, beside the query-cost one. */
 function report(ctx: Context, invocation: Invocation) {
-  ctx.extensions.inference = { throttleStatus: invocation.throttleStatus };
+  ctx.extensions.inference = invocation.throttle;
   return presentVersion(invocation.resolved.version);
 }
 
 /** The invoking request: its transaction, principal, and the inference admission the request plugin took. */
 function callerOf(ctx: Context): Caller {
-  return { tx: requestTransaction(ctx), principal: principalOf(ctx), admission: ctx.admissions.inference };
+  return { tx: requestTransaction(ctx), principal: principalOf(ctx), admissions: ctx.admissions.inference };
 }
 
 /** Marks a query field as drawing one request from the caller's inference bucket (see the request plugin). */

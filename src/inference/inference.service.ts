@@ -5,7 +5,7 @@ import { isMlError } from '../ml/task';
 import type { ClassPrediction, ScoredItem, TaskName } from '../ml/task';
 import { loadModel, TextCall } from '../ml/serving';
 import { ModelRef, ModelRegistryService, ResolvedModel } from '../models/model-registry.service';
-import { Admission, inferenceBucketKey, RateLimiter, ThrottleStatus } from '../server/rate-limit';
+import { Admission, BucketTake, RateLimiter, ThrottleStatus } from '../server/rate-limit';
 import { BlobStore } from '../storage/blob-store';
 import { unpackArtifact } from '../trainer/artifact-pack';
 import { MicroBatcher } from './micro-batcher';
@@ -21,17 +21,39 @@ export interface InferenceSettings {
   maxTextChars: number;
 }
 
-/** Who invokes: the request's (lazy) tenant transaction, the principal, and its inference admission if the request plugin already took it. */
+/** The tenant's plan's inference allowance (`PlanService.inferenceLimit`). */
+export interface InferencePlanLimit {
+  plan: string;
+  requestsPerMinute: number;
+}
+
+/**
+ * Who invokes: the request's (lazy) tenant transaction, the principal, and its inference
+ * admissions if the request plugin already took them (in `admissionTakes` order).
+ */
 export interface Caller {
   tx: TenantTransaction;
   principal: Principal;
-  admission?: Admission;
+  admissions?: Admission[];
+}
+
+/** The inference buckets' state after a call, reported in `extensions.inference`. */
+export interface InferenceThrottle {
+  /** The caller's own bucket (per API key, or per user and tenant). */
+  throttleStatus: ThrottleStatus;
+  /** The tenant's plan-wide bucket. */
+  plan: { name: string; requestsPerMinute: number; throttleStatus: ThrottleStatus };
 }
 
 /** What every answer carries besides its outputs. */
 export interface Invocation {
   resolved: ResolvedModel;
-  throttleStatus: ThrottleStatus;
+  throttle: InferenceThrottle;
+}
+
+/** The caller's own inference bucket: per API key, or per user and tenant. */
+function callerBucketKey(principal: Principal): string {
+  return principal.apiKeyId ? `invoke:key:${principal.apiKeyId}` : `invoke:user:${principal.userId}:${principal.tenantId}`;
 }
 
 export interface TextOutputs<O> extends Invocation {
@@ -70,6 +92,8 @@ export class InferenceService {
     private readonly meter: InferenceUsageMeter,
     private readonly limiter: RateLimiter,
     private readonly settings: InferenceSettings,
+    /** The tenant's plan's allowance (requests per minute, all callers together). */
+    private readonly planLimit: (tenantId: string) => Promise<InferencePlanLimit>,
     /** Worker threads for text models; null: they run in this thread. */
     readonly workers: ModelWorkerPool | null = null,
   ) {
@@ -142,7 +166,7 @@ export class InferenceService {
     const { tx, principal } = caller;
     // The caller's bucket first (normally taken already, with the query-cost one), then the
     // reference: from the cache when warm, so a steady stream of calls opens no transaction.
-    const throttleStatus = this.admitted(caller.admission ?? (await this.limiter.take('inference', inferenceBucketKey(principal), 1)));
+    const throttle = await this.admitted(principal, caller.admissions ?? (await this.limiter.takeAll(await this.admissionTakes(principal, 1))).admissions);
     const resolved = await this.registry.resolveCached(principal.tenantId, () => tx.manager(), ref);
     const modelTask = resolved.model.task.toLowerCase() as TaskName;
     if (modelTask !== task) {
@@ -161,7 +185,7 @@ export class InferenceService {
       return servedInProcess(await loadModel(await unpackArtifact(artifact)));
     });
     try {
-      const result = await use(handle.model, { resolved, throttleStatus });
+      const result = await use(handle.model, { resolved, throttle });
       this.meter.count(principal.tenantId);
       return result;
     } finally {
@@ -169,14 +193,35 @@ export class InferenceService {
     }
   }
 
-  /** The caller's inference bucket (per API key, or per user and tenant) said yes, or THROTTLED. */
-  private admitted(admission: Admission): ThrottleStatus {
-    if (!admission.allowed) {
-      throw new AppError('THROTTLED', `inference rate limit exceeded: retry in ${admission.retryAfterMs} ms`, {
-        extensions: { retryAfterMs: admission.retryAfterMs, inference: { throttleStatus: admission.status } },
+  /**
+   * The buckets `count` invocations draw on: the caller's own (INFERENCE_RATE_LIMIT_*) and the
+   * tenant's plan-wide one (`inferenceRequestsPerMinute`, a minute's worth of burst). The request
+   * plugin takes them in the same statement as the query-cost bucket.
+   */
+  async admissionTakes(principal: Principal, count: number): Promise<BucketTake[]> {
+    const { requestsPerMinute } = await this.planLimit(principal.tenantId);
+    return [
+      { kind: 'inference', key: callerBucketKey(principal), cost: count },
+      { kind: 'plan', key: `plan-invoke:${principal.tenantId}`, cost: count, limits: { capacity: requestsPerMinute, restoreRate: requestsPerMinute / 60 } },
+    ];
+  }
+
+  /** Both inference buckets said yes, or THROTTLED naming the one that did not. */
+  private async admitted(principal: Principal, [own, plan]: Admission[]): Promise<InferenceThrottle> {
+    const limit = await this.planLimit(principal.tenantId);
+    const throttle = { throttleStatus: own.status, plan: { name: limit.plan, requestsPerMinute: limit.requestsPerMinute, throttleStatus: plan.status } };
+    if (!own.allowed) {
+      throw new AppError('THROTTLED', `inference rate limit of this ${principal.apiKeyId ? 'API key' : 'user'} exceeded: retry in ${own.retryAfterMs} ms`, {
+        extensions: { retryAfterMs: own.retryAfterMs, inference: throttle },
       });
     }
-    return admission.status;
+    if (!plan.allowed) {
+      const retryAfterMs = Number.isFinite(plan.retryAfterMs) ? plan.retryAfterMs : null;
+      throw new AppError('THROTTLED', `the ${limit.plan} plan allows ${limit.requestsPerMinute} inference requests per minute across the tenant: ${retryAfterMs === null ? 'this plan includes none' : `retry in ${retryAfterMs} ms`}, or upgrade the plan`, {
+        extensions: { retryAfterMs, inference: throttle },
+      });
+    }
+    return throttle;
   }
 
   private async readBlob(key: string): Promise<Uint8Array> {

@@ -6,7 +6,7 @@ import { User } from '../auth/user.entity';
 import { AppError } from '../common/errors';
 import { TenantTransaction } from '../db/database';
 import { Tenant } from '../tenancy/tenant.entity';
-import { Admission, BucketKind } from './rate-limit';
+import { Admission } from './rate-limit';
 import { Services } from './services';
 
 /** Per-request batching loaders: relations that fan out (members → user) cost one query per level. */
@@ -29,8 +29,8 @@ export interface Context {
   clientKey: string;
   /** Entries resolvers add to the response's `extensions` (e.g. the inference rate limit). */
   extensions: Record<string, unknown>;
-  /** Buckets the request plugin already took from for this operation, beside the query-cost one. */
-  admissions: Partial<Record<Exclude<BucketKind, 'query'>, Admission>>;
+  /** Buckets the request plugin already took from for this operation, beside the query-cost one (inference: `InferenceService.admissionTakes` order). */
+  admissions: { inference?: Admission[] };
 }
 
 function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {

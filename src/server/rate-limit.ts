@@ -1,4 +1,3 @@
-import { Principal } from '../auth/principal';
 import { Database } from '../db/database';
 import { Role } from '../tenancy/membership.entity';
 
@@ -16,8 +15,11 @@ export interface Admission {
   retryAfterMs: number;
 }
 
-/** `query`: the tenant's query-cost bucket; `inference`: the caller's model-invocation bucket. */
-export type BucketKind = 'query' | 'inference';
+/**
+ * `query`: the tenant's query-cost bucket; `inference`: the caller's model-invocation bucket;
+ * `plan`: a bucket sized by the tenant's plan (its settings come with each take).
+ */
+export type BucketKind = 'query' | 'inference' | 'plan';
 
 export interface BucketSettings {
   capacity: number;
@@ -28,11 +30,8 @@ export interface BucketTake {
   kind: BucketKind;
   key: string;
   cost: number;
-}
-
-/** The inference bucket's key: one per API key, or per user and tenant. */
-export function inferenceBucketKey(principal: Principal): string {
-  return principal.apiKeyId ? `invoke:key:${principal.apiKeyId}` : `invoke:user:${principal.userId}:${principal.tenantId}`;
+  /** This bucket's size and refill, when they are not the kind's (plan limits). */
+  limits?: BucketSettings;
 }
 
 /** A refill-then-take upsert of one bucket; `$1`/`$2` are the membership check's user and tenant. */
@@ -71,7 +70,13 @@ function takeStatement(n: number): string {
  * only if available, for every bucket a request needs at once: one round trip per request.
  */
 export class RateLimiter {
-  constructor(private readonly db: Database, private readonly settings: Record<BucketKind, BucketSettings>) {}
+  constructor(private readonly db: Database, private readonly settings: Partial<Record<BucketKind, BucketSettings>>) {}
+
+  private limitsOf(take: BucketTake): BucketSettings {
+    const limits = take.limits ?? this.settings[take.kind];
+    if (!limits) throw new Error(`no limits for a ${take.kind} bucket`);
+    return limits;
+  }
 
   /** Takes `cost` from one bucket (see `takeAll`). */
   async take(kind: BucketKind, key: string, cost: number, member: { userId: string; tenantId: string } | null = null): Promise<Admission & { role: Role | null }> {
@@ -89,14 +94,14 @@ export class RateLimiter {
     const order = takes.map((_, i) => i).sort((a, b) => (takes[a].key < takes[b].key ? -1 : 1));
     const params: unknown[] = [member?.userId ?? null, member?.tenantId ?? null];
     for (const i of order) {
-      const { capacity, restoreRate } = this.settings[takes[i].kind];
+      const { capacity, restoreRate } = this.limitsOf(takes[i]);
       params.push(takes[i].key, capacity, restoreRate, takes[i].cost);
     }
     const rows: Record<string, unknown>[] = await this.db.dataSource.query(takeStatement(takes.length), params);
     const row = rows[0];
     const admissions: Admission[] = new Array(takes.length);
     order.forEach((i, j) => {
-      const { capacity, restoreRate } = this.settings[takes[i].kind];
+      const { capacity, restoreRate } = this.limitsOf(takes[i]);
       const available = row ? Number(row[`a${j}`]) : capacity;
       const allowed = row ? Boolean(row[`ok${j}`]) : false;
       admissions[i] = {

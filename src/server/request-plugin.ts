@@ -4,7 +4,7 @@ import { AppError, REQUEST_STATUS } from '../common/errors';
 import { Context } from './context';
 import { costTooHigh, queryCost, queryDepth, tooDeep } from './limits';
 import { ApiMetrics } from './observability';
-import { BucketKind, BucketTake, inferenceBucketKey, ThrottleStatus } from './rate-limit';
+import { BucketKind, BucketTake, ThrottleStatus } from './rate-limit';
 
 interface CostExtension {
   requestedQueryCost: number;
@@ -36,11 +36,11 @@ export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits
         // Model invocations also take from the caller's inference bucket: in the same statement.
         const invocations = p && op ? countBucketFields(schema, document, op.selectionSet, 'inference') : 0;
         const takes: BucketTake[] = [{ kind: 'query', key, cost: Math.max(1, cost.requestedQueryCost) }];
-        if (p && invocations) takes.push({ kind: 'inference', key: inferenceBucketKey(p), cost: invocations });
+        if (p && invocations) takes.push(...(await ctx.services.inference.admissionTakes(p, invocations)));
         const { admissions, role } = await ctx.services.rateLimiter.takeAll(takes, member);
         const admission = admissions[0];
         if (p) ctx.principal = ctx.services.auth.confirmMembership(p, role);
-        if (invocations) ctx.admissions.inference = admissions[1];
+        if (invocations) ctx.admissions.inference = admissions.slice(1);
         cost.throttleStatus = admission.status;
         if (!admission.allowed) {
           throw new AppError('THROTTLED', `rate limit exceeded: retry in ${admission.retryAfterMs} ms`, {

@@ -132,6 +132,7 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     inferenceUsage,
     rateLimiter,
     { maxTexts: 64, maxTextChars: config.INFERENCE_MAX_TEXT_CHARS },
+    (tenantId) => billing.plans.inferenceLimit(tenantId),
     workers,
   );
   const openAi = new OpenAiClients(new SecretBox(config.SECRETS_KEY ?? `secrets-key-derived-from:${jwtSecret}`), {
