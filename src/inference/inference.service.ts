@@ -3,7 +3,8 @@ import { AppError } from '../common/errors';
 import { TenantTransaction } from '../db/database';
 import { isMlError } from '../ml/task';
 import type { ClassPrediction, PredictorsByTask, ScoredItem, TaskName } from '../ml/task';
-import { loadModel } from '../ml/serving';
+import { LoadedModel, loadModel } from '../ml/serving';
+import { ModelVersion } from '../models/model-version.entity';
 import { ModelRef, ModelRegistryService, ResolvedModel } from '../models/model-registry.service';
 import { RateLimiter, ThrottleStatus } from '../server/rate-limit';
 import { BlobStore } from '../storage/blob-store';
@@ -53,6 +54,9 @@ function asUserError(err: unknown, field: string | string[]): unknown {
  * the same version, and count the request into the usage ledger.
  */
 export class InferenceService {
+  /** Predictors of provider-hosted versions (set at wiring). */
+  hosted: { acquire(version: ModelVersion, task: TaskName): Promise<{ model: LoadedModel; release(): void }> } | null = null;
+
   constructor(
     private readonly registry: ModelRegistryService,
     private readonly blobs: BlobStore,
@@ -137,7 +141,10 @@ export class InferenceService {
     // Nothing below needs the database: give the connection back while the model works.
     await tx.commitAndRelease();
     const { artifactKey, id: versionId } = resolved.version;
-    const handle = await this.cache.acquire(versionId, async () => loadModel(await unpackArtifact(await this.readBlob(artifactKey))));
+    // A provider-hosted version (OpenAI) has no artifact: its predictor calls the provider.
+    const handle = resolved.version.provider !== 'local' && this.hosted
+      ? await this.hosted.acquire(resolved.version, task)
+      : await this.cache.acquire(versionId, async () => loadModel(await unpackArtifact(await this.readBlob(artifactKey!))));
     try {
       const result = await use(handle.model.predictor as PredictorsByTask[T], { resolved, throttleStatus });
       this.meter.count(principal.tenantId);

@@ -14,6 +14,10 @@ import { ModelCache } from '../inference/model-cache';
 import { InferenceUsageMeter } from '../inference/usage-meter';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { BaselineService } from '../providers/openai/baseline.service';
+import { FineTuneFollower } from '../providers/openai/fine-tune-follower';
+import { FineTuneOutcome } from '../providers/openai/fine-tune-outcome';
+import { OpenAiFineTuning } from '../providers/openai/fine-tune.service';
+import { OpenAiModels } from '../providers/openai/openai-predictor';
 import { OpenAiClients } from '../providers/openai/openai-client';
 import { SecretBox } from '../providers/openai/secret-box';
 import { BlobStore } from '../storage/blob-store';
@@ -52,6 +56,8 @@ export interface Services {
   openAi: OpenAiClients;
   /** Zero/few-shot baselines scored on datasets' test splits. */
   baselines: BaselineService;
+  /** Follows OpenAI fine-tuning runs (started with the dispatcher). */
+  fineTuneFollower: FineTuneFollower;
   /** Base URL trainers reach the API at; set once the server listens. */
   internalApiUrl: { value: string };
 }
@@ -127,5 +133,15 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     timeoutSeconds: config.OPENAI_TIMEOUT_SECONDS,
   });
   const baselines = new BaselineService(db, blobs, openAi, { concurrency: config.OPENAI_CONCURRENCY, maxRows: config.OPENAI_BASELINE_MAX_ROWS }, log);
-  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, models, inference, inferenceUsage, billing, openAi, baselines, internalApiUrl };
+  // OpenAI fine-tuning: launch checks and cancel through the run service, following by a poller, inference by chat completions.
+  const fineTuning = new OpenAiFineTuning(blobs, openAi, { maxExampleTokens: config.OPENAI_MAX_EXAMPLE_TOKENS }, log);
+  runs.hosted.set(fineTuning.provider, fineTuning);
+  const fineTuneFollower = new FineTuneFollower(db, openAi, fineTuning, new FineTuneOutcome(db, blobs, { concurrency: config.OPENAI_CONCURRENCY, maxRows: config.OPENAI_BASELINE_MAX_ROWS }, log), {
+    intervalMs: config.OPENAI_POLL_INTERVAL_MS,
+    queue: config.RUN_QUEUE,
+    leaseSeconds: Math.max(60, (config.OPENAI_POLL_INTERVAL_MS / 1000) * 5, config.OPENAI_TIMEOUT_SECONDS * 2),
+    maxFailures: 20,
+  }, log);
+  inference.hosted = new OpenAiModels(db, openAi, config.OPENAI_CONCURRENCY);
+  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, notifier, pubSub, executor, models, inference, inferenceUsage, billing, openAi, baselines, fineTuneFollower, internalApiUrl };
 }
