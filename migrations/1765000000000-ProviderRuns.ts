@@ -23,14 +23,14 @@ export class ProviderRuns1765000000000 implements MigrationInterface {
       ADD COLUMN provider text NOT NULL DEFAULT 'local' CHECK (provider IN ('local', 'openai')),
       ADD COLUMN provider_model text,
       ALTER COLUMN artifact_key DROP NOT NULL,
-      ADD CONSTRAINT model_versions_provider_check CHECK ((provider = 'local') = (artifact_key IS NOT NULL) AND (provider = 'local') = (provider_model IS NULL))`);
+      ADD CONSTRAINT model_versions_provider_artifact_check CHECK ((provider = 'local') = (artifact_key IS NOT NULL) AND (provider = 'local') = (provider_model IS NULL))`);
     await q.query(`CREATE UNIQUE INDEX run_events_provider_event_idx ON run_events (run_id, (data->>'providerEventId')) WHERE data ? 'providerEventId'`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS run_events_provider_event_idx`);
     await q.query(`DELETE FROM model_versions WHERE provider <> 'local'`);
-    await q.query(`ALTER TABLE model_versions DROP CONSTRAINT model_versions_provider_check, DROP COLUMN provider_model, DROP COLUMN provider, ALTER COLUMN artifact_key SET NOT NULL`);
+    await q.query(`ALTER TABLE model_versions DROP CONSTRAINT model_versions_provider_artifact_check, DROP COLUMN provider_model, DROP COLUMN provider, ALTER COLUMN artifact_key SET NOT NULL`);
     await q.query(`DROP INDEX IF EXISTS training_runs_provider_follow_idx`);
     await q.query(`ALTER TABLE training_runs DROP COLUMN provider_lease_until, DROP COLUMN provider_state, DROP COLUMN provider_job_id, DROP COLUMN provider`);
   }
