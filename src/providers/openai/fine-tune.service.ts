@@ -2,7 +2,6 @@ import OpenAI, { toFile } from 'openai';
 import { Logger } from 'pino';
 import { EntityManager } from 'typeorm';
 import { Problems } from '../../common/errors';
-import { Database } from '../../db/database';
 import type { ClassificationRow } from '../../ml/task';
 import { BlobStore } from '../../storage/blob-store';
 import { readDataset } from '../../trainer/dataset-rows';
