@@ -137,9 +137,11 @@ export class FineTuneFollower {
       else await this.poll(client, run);
     } catch (err) {
       const error = describeOpenAiError(err, client.apiKey);
-      if (error.code === 'INTERNAL' && err instanceof Error && !(err instanceof OpenAI.APIError)) error.message = err.message.slice(0, 1000);
+      // Not OpenAI's answer (our database, a missing dataset): logged whole, retried like a transient failure.
+      if (error.code === 'INTERNAL') this.log.error({ err, runId: run.id, tenantId: run.tenantId }, 'following an OpenAI run failed');
+      if (error.code === 'INTERNAL' && err instanceof Error) error.message = err.message.slice(0, 1000);
       const failures = (run.providerState?.failures ?? 0) + 1;
-      if (transient(err) && failures < this.settings.maxFailures && error.code !== 'INTERNAL') {
+      if (transient(err) && failures < this.settings.maxFailures) {
         this.log.warn({ runId: run.id, tenantId: run.tenantId, code: error.code, failures }, 'OpenAI did not answer; retrying');
         await this.db.withTenant({ tenantId }, async (m) => {
           await this.saveState(m, run.id, { failures });
@@ -149,6 +151,13 @@ export class FineTuneFollower {
       }
       this.log.warn({ runId: run.id, tenantId: run.tenantId, code: error.code }, 'OpenAI run failed');
       if (run.status !== 'CANCELLED') await this.end(run, 'FAILED', `run failed: ${error.message}`, error);
+      else {
+        // OpenAI will not cancel it (already finished, or refused): stop asking, and say so.
+        await this.db.withTenant({ tenantId }, async (m) => {
+          await m.query(`UPDATE training_runs SET provider_state = provider_state - 'cancelPending' WHERE id = $1`, [run.id]);
+          await addEvent(m, run, 'warn', `OpenAI did not cancel ${run.providerJobId}: ${error.message}`, { provider: 'openai' });
+        });
+      }
     }
   }
 
@@ -197,7 +206,8 @@ export class FineTuneFollower {
       }
       return locked.status;
     });
-    if (target === 'SUCCEEDED' && current === 'RUNNING') await this.outcome.succeed(client, run, job);
+    // The evaluation may take longer than a lease: keep it while answers come in.
+    if (target === 'SUCCEEDED' && current === 'RUNNING') await this.outcome.succeed(client, run, job, () => this.release(run.id, this.settings.leaseSeconds));
   }
 
   /** One status step in the caller's transaction, with what OpenAI said. */

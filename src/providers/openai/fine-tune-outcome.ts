@@ -35,14 +35,14 @@ export class FineTuneOutcome {
     private readonly log: Logger,
   ) {}
 
-  async succeed(client: OpenAI, run: TrainingRun, job: OpenAI.FineTuning.Jobs.FineTuningJob): Promise<void> {
+  async succeed(client: OpenAI, run: TrainingRun, job: OpenAI.FineTuning.Jobs.FineTuningJob, keepLease: () => Promise<void> = async () => undefined): Promise<void> {
     const model = job.fine_tuned_model;
     if (!model) throw new Error(`OpenAI reports ${job.id} succeeded without a fine-tuned model`);
     const usage = { prompt: 0, completion: 0 };
     let evaluation: RunEvaluation | null = null;
     let evaluationError: string | null = null;
     try {
-      evaluation = await this.evaluate(client, run, model, usage);
+      evaluation = await this.evaluate(client, run, model, usage, keepLease);
     } catch (err) {
       // The model exists and is paid for: register it, and say why it has no evaluation.
       const error = describeOpenAiError(err, client.apiKey);
@@ -68,7 +68,7 @@ export class FineTuneOutcome {
   }
 
   /** The test split (or a seeded sample of at most maxRows) answered by `model`, scored like a baseline. */
-  private async evaluate(client: OpenAI, run: TrainingRun, model: string, usage: { prompt: number; completion: number }): Promise<RunEvaluation | null> {
+  private async evaluate(client: OpenAI, run: TrainingRun, model: string, usage: { prompt: number; completion: number }, keepLease: () => Promise<void>): Promise<RunEvaluation | null> {
     const task = OPENAI_TASKS[run.task];
     const state = run.providerState!;
     const blobKey = await this.db.withTenant({ tenantId: run.tenantId }, async (m) => (run.datasetId ? ((await m.findOneBy(Dataset, { id: run.datasetId }))?.blobKey ?? null) : null));
@@ -82,7 +82,9 @@ export class FineTuneOutcome {
       rows = picked.map((i) => data.test[i]);
     }
     const plan: Plan = { task, rows, shots: [], train: data.train, labels: state.labels, system: state.systemPrompt };
+    let answered = 0;
     const answers = await mapLimit(rows, this.settings.concurrency, async (row) => {
+      if (++answered % 50 === 0) await keepLease();
       const answer = await callChat(client, { model, messages: chatMessages(task, plan.system, [], inputOf(task, row)), seed });
       usage.prompt += answer.promptTokens;
       usage.completion += answer.completionTokens;
