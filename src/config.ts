@@ -176,6 +176,10 @@ const schema = z.object({
   OPENAI_CONCURRENCY: int(1, 64).default(4),
   /** OpenAI provider: most test rows one baseline evaluates (larger test splits need sampleSize). */
   OPENAI_BASELINE_MAX_ROWS: int(1, 1_000_000).default(2000),
+  /** OpenAI provider: how often fine-tuning runs are polled (job status, events, metrics), milliseconds. Every replica with the dispatcher polls; a lease keeps them from following the same run. */
+  OPENAI_POLL_INTERVAL_MS: int(50, 3_600_000).default(15_000),
+  /** OpenAI provider: the per-example token limit fine-tuning rows are checked against (estimated) before upload. */
+  OPENAI_MAX_EXAMPLE_TOKENS: int(16, 1_000_000).default(65_536),
   /** Server key (>= 32 chars) that encrypts tenants' provider API keys at rest. Unset: derived from the JWT secret (set it in production, so rotating JWT_SECRET keeps stored keys readable). */
   SECRETS_KEY: z.string().min(32, 'SECRETS_KEY must be at least 32 characters').optional(),
   /** pino level. */

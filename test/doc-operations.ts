@@ -20,5 +20,5 @@ export function docOperations(): Map<string, string> {
  */
 export const RUN_WITH_TRAINED_MODELS = ['Models', 'ModelVersion', 'SetModelAlias', 'CompareModelVersions', 'Recommend', 'Translate', 'Summarize', 'Classify', 'DeleteModelAlias', 'DeleteModelVersion'];
 
-/** Documented OpenAI-provider operations, run as written by test/openai.test.ts (against a fake OpenAI server). */
-export const RUN_WITH_OPENAI = ['SetOpenAiApiKey', 'OpenAiSettings', 'EvaluateBaseline', 'Baseline', 'Baselines', 'CompareOnDataset'];
+/** Documented OpenAI-provider operations, run as written by test/openai.test.ts and test/openai-finetune.test.ts (against a fake OpenAI server). */
+export const RUN_WITH_OPENAI = ['SetOpenAiApiKey', 'OpenAiSettings', 'EvaluateBaseline', 'Baseline', 'Baselines', 'CompareOnDataset', 'LaunchOpenAiRun', 'OpenAiRun', 'TranslateWithOpenAiVersion', 'OpenAiUsage'];

@@ -9,6 +9,15 @@
  * metrics from the same rule. Every request is recorded (`requests`) with the key it carried.
  * `failNext(n, status, headers)` answers the next n calls with an error (429 with retry-after,
  * 500 …) before behaving again.
+ *
+ * Fine-tuning: `POST /v1/files` (multipart upload, a `file` object), `POST /v1/fine_tuning/jobs`,
+ * `GET /v1/fine_tuning/jobs` (cursor pages, `metadata[k]=v` filter), `GET …/jobs/{id}`,
+ * `POST …/jobs/{id}/cancel`, `GET …/jobs/{id}/events` (newest first, `after` pages towards older
+ * events, `has_more`), `GET …/jobs/{id}/checkpoints`. Jobs progress by script (`script`): each
+ * retrieve moves a job one state on (validating_files → queued → running), then each retrieve
+ * trains `stepsPerRetrieve` steps, emitting a `metrics` event per step, and a checkpoint per
+ * epoch, until `succeeded` (with `fine_tuned_model` and `trained_tokens`) — or `failed` at
+ * `failAtStep` with the scripted error.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,8 +53,52 @@ export function keywordLabel(text: string, labels: readonly string[]): string {
   return labels.find((l) => words.has(l.toLowerCase())) ?? labels[labels.length - 1];
 }
 
+export interface JobScript {
+  epochs: number;
+  stepsPerEpoch: number;
+  stepsPerRetrieve: number;
+  /** Fail the job once it reaches this step, with `error`. */
+  failAtStep?: number;
+  error?: { code: string; message: string; param: string | null };
+}
+
+export interface FakeFile {
+  id: string;
+  purpose: string;
+  filename: string;
+  content: string;
+  bytes: number;
+  created_at: number;
+}
+
+interface FakeEvent {
+  object: 'fine_tuning.job.event';
+  id: string;
+  created_at: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  data: Record<string, unknown>;
+  type: 'message' | 'metrics';
+}
+
+export interface FakeJob {
+  job: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  script: JobScript;
+  step: number;
+  events: FakeEvent[];
+  checkpoints: Record<string, unknown>[];
+  apiKey: string;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
 export class FakeOpenAi {
   readonly requests: RecordedRequest[] = [];
+  readonly files = new Map<string, FakeFile>();
+  readonly jobs = new Map<string, FakeJob>();
+  /** How newly created jobs progress. */
+  script: JobScript = { epochs: 2, stepsPerEpoch: 3, stepsPerRetrieve: 2 };
+  private seq = 0;
   /** Keys the fake accepts; others get 401. */
   readonly keys = new Set<string>();
   answer: Answerer = defaultAnswer;
@@ -90,7 +143,9 @@ export class FakeOpenAi {
     } catch {
       body = raw;
     }
-    const path = (req.url ?? '').split('?')[0];
+    const [path, search = ''] = (req.url ?? '').split('?');
+    const query = new URLSearchParams(search);
+    if (/^multipart\/form-data/.test(req.headers['content-type'] ?? '')) body = parseMultipart(Buffer.concat(chunks), req.headers['content-type']!);
     const apiKey = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
     const record: RecordedRequest = { at: Date.now(), method: req.method ?? '', path, apiKey, body, status: 0 };
     this.requests.push(record);
@@ -126,6 +181,159 @@ export class FakeOpenAi {
         usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
       });
     }
+    if (path.startsWith('/v1/files') || path.startsWith('/v1/fine_tuning/')) return this.fineTuning(req.method ?? '', path, query, body, apiKey, send, error);
     return error(404, `Invalid URL (${req.method} ${path})`, 'invalid_request_error', null);
   }
+
+  /** Files uploaded with purpose fine-tune (the parsed JSONL lines of each). */
+  uploads(): { file: FakeFile; lines: any[] }[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return [...this.files.values()].map((file) => ({ file, lines: file.content.split('\n').filter(Boolean).map((l) => JSON.parse(l)) }));
+  }
+
+  private id(prefix: string): string {
+    return `${prefix}-${String(++this.seq).padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  private event(j: FakeJob, message: string, type: 'message' | 'metrics' = 'message', data: Record<string, unknown> = {}, level: FakeEvent['level'] = 'info'): void {
+    j.events.push({ object: 'fine_tuning.job.event', id: this.id('ftevent'), created_at: now(), level, message, data, type });
+  }
+
+  /** One scripted move of a job: a state on, or `stepsPerRetrieve` training steps. */
+  private advance(j: FakeJob): void {
+    const job = j.job;
+    const total = j.script.epochs * j.script.stepsPerEpoch;
+    if (job.status === 'validating_files') {
+      job.status = 'queued';
+      this.event(j, 'Files validated, moving job to queued state');
+    } else if (job.status === 'queued') {
+      job.status = 'running';
+      job.hyperparameters = { ...job.hyperparameters, n_epochs: j.script.epochs, batch_size: job.hyperparameters.batch_size === 'auto' ? 1 : job.hyperparameters.batch_size };
+      this.event(j, `Fine-tuning job started`);
+    } else if (job.status === 'running') {
+      for (let k = 0; k < j.script.stepsPerRetrieve && j.step < total; k++) {
+        j.step++;
+        const step = j.step;
+        if (j.script.failAtStep !== undefined && step >= j.script.failAtStep) {
+          job.status = 'failed';
+          job.finished_at = now();
+          job.error = j.script.error ?? { code: 'server_error', message: 'The job failed due to an internal error.', param: null };
+          this.event(j, `Job failed: ${job.error.message}`, 'message', {}, 'error');
+          return;
+        }
+        const trainLoss = 2 / step;
+        const data: Record<string, unknown> = { step, train_loss: trainLoss, train_mean_token_accuracy: 1 - trainLoss / 4, total_steps: total };
+        if (job.validation_file) Object.assign(data, { valid_loss: trainLoss * 1.1, valid_mean_token_accuracy: 1 - trainLoss / 3 });
+        if (step % j.script.stepsPerEpoch === 0 && job.validation_file) data.full_valid_loss = trainLoss * 1.2;
+        this.event(j, `Step ${step}/${total}: training loss=${trainLoss.toFixed(2)}`, 'metrics', data);
+        if (step % j.script.stepsPerEpoch === 0) {
+          j.checkpoints.push({
+            object: 'fine_tuning.job.checkpoint',
+            id: this.id('ftckpt'),
+            created_at: now(),
+            fine_tuned_model_checkpoint: `ft:${job.model}:fake-org:${job.suffix ?? ''}:${job.id.slice(-8)}:ckpt-step-${step}`,
+            fine_tuning_job_id: job.id,
+            metrics: { step, train_loss: trainLoss, train_mean_token_accuracy: 1 - trainLoss / 4 },
+            step_number: step,
+          });
+        }
+      }
+      if (j.step >= total) {
+        job.status = 'succeeded';
+        job.finished_at = now();
+        job.fine_tuned_model = `ft:${job.model}:fake-org:${job.suffix ?? ''}:${job.id.slice(-8)}`;
+        const trainLines = this.files.get(job.training_file)?.content.split('\n').filter(Boolean).length ?? 0;
+        job.trained_tokens = trainLines * 50 * j.script.epochs;
+        this.event(j, `New fine-tuned model created`);
+        this.event(j, 'The job has successfully completed');
+      } else {
+        job.estimated_finish = now() + (total - j.step);
+      }
+    }
+  }
+
+  private fineTuning(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: any, // eslint-disable-line @typescript-eslint/no-explicit-any
+    apiKey: string,
+    send: (status: number, json: unknown) => void,
+    error: (status: number, message: string, type: string, code: string | null) => void,
+  ): void {
+    const page = <T extends { id: string }>(items: T[]) => {
+      const limit = Math.min(Number(query.get('limit') ?? 20), 100);
+      const after = query.get('after');
+      const start = after ? items.findIndex((x) => x.id === after) + 1 : 0;
+      const data = items.slice(start, start + limit);
+      return { object: 'list', data, has_more: start + limit < items.length, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+    };
+    if (method === 'POST' && path === '/v1/files') {
+      if (!body?.file || !body.purpose) return error(400, "'file' and 'purpose' are required", 'invalid_request_error', null);
+      const file: FakeFile = { id: this.id('file'), purpose: body.purpose, filename: body.file.filename, content: body.file.content, bytes: Buffer.byteLength(body.file.content), created_at: now() };
+      this.files.set(file.id, file);
+      return send(200, { object: 'file', id: file.id, purpose: file.purpose, filename: file.filename, bytes: file.bytes, created_at: file.created_at, status: 'processed', status_details: null });
+    }
+    if (method === 'POST' && path === '/v1/fine_tuning/jobs') {
+      for (const key of ['training_file', 'validation_file'] as const) {
+        if (body[key] && !this.files.has(body[key])) return error(400, `invalid ${key}: ${body[key]}`, 'invalid_request_error', 'invalid_file');
+      }
+      if (!body.training_file || !body.model) return error(400, "'model' and 'training_file' are required", 'invalid_request_error', null);
+      if (body.suffix && body.suffix.length > 64) return error(400, 'suffix must be at most 64 characters', 'invalid_request_error', 'invalid_suffix');
+      const hp = body.method?.supervised?.hyperparameters ?? {};
+      const id = this.id('ftjob');
+      const job = {
+        object: 'fine_tuning.job', id, model: body.model, created_at: now(), finished_at: null, fine_tuned_model: null, organization_id: 'org-fake',
+        result_files: [], status: 'validating_files', validation_file: body.validation_file ?? null, training_file: body.training_file,
+        hyperparameters: { n_epochs: hp.n_epochs ?? 'auto', batch_size: hp.batch_size ?? 'auto', learning_rate_multiplier: hp.learning_rate_multiplier ?? 'auto' },
+        trained_tokens: null, error: null, seed: body.seed ?? 0, estimated_finish: null, integrations: [], metadata: body.metadata ?? null,
+        method: body.method ?? { type: 'supervised', supervised: { hyperparameters: hp } }, suffix: body.suffix ?? null,
+      };
+      const j: FakeJob = { job, script: { ...this.script }, step: 0, events: [], checkpoints: [], apiKey };
+      this.jobs.set(id, j);
+      this.event(j, `Created fine-tuning job: ${id}`);
+      this.event(j, `Validating training file: ${body.training_file}${body.validation_file ? ` and validation file: ${body.validation_file}` : ''}`);
+      return send(200, job);
+    }
+    if (method === 'GET' && path === '/v1/fine_tuning/jobs') {
+      const filters = [...query.entries()].filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v]);
+      const mine = [...this.jobs.values()].filter((j) => j.apiKey === apiKey && filters.every(([k, v]) => j.job.metadata?.[k] === v)).map((j) => j.job as { id: string }).reverse();
+      return send(200, page(mine));
+    }
+    const m = /^\/v1\/fine_tuning\/jobs\/([^/]+)(?:\/(cancel|events|checkpoints))?$/.exec(path);
+    const j = m ? this.jobs.get(m[1]) : undefined;
+    if (!m || !j || j.apiKey !== apiKey) return error(404, `No such fine-tuning job: ${m?.[1] ?? path}`, 'invalid_request_error', 'fine_tune_not_found');
+    if (method === 'GET' && !m[2]) {
+      this.advance(j);
+      return send(200, j.job);
+    }
+    if (method === 'POST' && m[2] === 'cancel') {
+      if (['succeeded', 'failed', 'cancelled'].includes(j.job.status)) return error(400, `Job has already completed: ${j.job.status}`, 'invalid_request_error', null);
+      j.job.status = 'cancelled';
+      j.job.finished_at = now();
+      this.event(j, 'Fine-tuning job cancelled');
+      return send(200, j.job);
+    }
+    if (method === 'GET' && m[2] === 'events') return send(200, page([...j.events].reverse()));
+    if (method === 'GET' && m[2] === 'checkpoints') return send(200, page([...j.checkpoints].reverse() as { id: string }[]));
+    return error(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', null);
+  }
+}
+
+/** The parts of a multipart/form-data body: text fields as strings, file fields as {filename, content}. */
+function parseMultipart(raw: Buffer, contentType: string): Record<string, unknown> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const out: Record<string, unknown> = {};
+  if (!boundary) return out;
+  const text = raw.toString('utf8');
+  for (const part of text.split(`--${boundary[1] ?? boundary[2]}`)) {
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    const content = part.slice(split + 4).replace(/\r\n$/, '');
+    const name = /name="([^"]+)"/.exec(head)?.[1];
+    if (!name) continue;
+    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    out[name] = filename === undefined ? content : { filename, content };
+  }
+  return out;
 }

@@ -73,17 +73,25 @@ export interface RunUsageRow {
   gpuSeconds: number;
 }
 
-export interface DayUsageRow extends UsageTotals {
+/** OpenAI tokens: in the ledger (and usage) only; they have no Stripe meter. */
+export interface OpenAiTokenTotals {
+  openaiTrainedTokens: number;
+  openaiInferenceTokens: number;
+}
+
+export interface DayUsageRow extends UsageTotals, OpenAiTokenTotals {
   day: string;
 }
 
 /** Ledger totals of the tenant in [from, to), by meter, by run and by UTC day. Cancelled rows are left out. */
-export async function ledgerUsage(m: EntityManager, from: Date, to: Date): Promise<{ totals: UsageTotals; byRun: RunUsageRow[]; byDay: DayUsageRow[]; reported: UsageTotals; flaggedRows: number }> {
+export async function ledgerUsage(m: EntityManager, from: Date, to: Date): Promise<{ totals: UsageTotals; openai: OpenAiTokenTotals; byRun: RunUsageRow[]; byDay: DayUsageRow[]; reported: UsageTotals; flaggedRows: number }> {
   const params = [from, to];
   const where = `occurred_at >= $1 AND occurred_at < $2 AND cancel_requested_at IS NULL`;
-  const [totals]: { g: number; i: number; rg: number; ri: number; flagged: number }[] = await m.query(
+  const [totals]: { g: number; i: number; ot: number; oi: number; rg: number; ri: number; flagged: number }[] = await m.query(
     `SELECT coalesce(sum(quantity) FILTER (WHERE meter = 'training_gpu_seconds'), 0)::float8 AS g,
             coalesce(sum(quantity) FILTER (WHERE meter = 'inference_requests'), 0)::float8 AS i,
+            coalesce(sum(quantity) FILTER (WHERE meter = 'openai_trained_tokens'), 0)::float8 AS ot,
+            coalesce(sum(quantity) FILTER (WHERE meter = 'openai_inference_tokens'), 0)::float8 AS oi,
             coalesce(sum(quantity) FILTER (WHERE meter = 'training_gpu_seconds' AND reported_at IS NOT NULL), 0)::float8 AS rg,
             coalesce(sum(quantity) FILTER (WHERE meter = 'inference_requests' AND reported_at IS NOT NULL), 0)::float8 AS ri,
             count(*) FILTER (WHERE flagged_at IS NOT NULL)::int AS flagged
@@ -95,18 +103,21 @@ export async function ledgerUsage(m: EntityManager, from: Date, to: Date): Promi
       GROUP BY run_id ORDER BY min(occurred_at), run_id`,
     params,
   );
-  const byDay: { day: string; g: number; i: number }[] = await m.query(
+  const byDay: { day: string; g: number; i: number; ot: number; oi: number }[] = await m.query(
     `SELECT to_char(date_trunc('day', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
             coalesce(sum(quantity) FILTER (WHERE meter = 'training_gpu_seconds'), 0)::float8 AS g,
-            coalesce(sum(quantity) FILTER (WHERE meter = 'inference_requests'), 0)::float8 AS i
+            coalesce(sum(quantity) FILTER (WHERE meter = 'inference_requests'), 0)::float8 AS i,
+            coalesce(sum(quantity) FILTER (WHERE meter = 'openai_trained_tokens'), 0)::float8 AS ot,
+            coalesce(sum(quantity) FILTER (WHERE meter = 'openai_inference_tokens'), 0)::float8 AS oi
        FROM usage_records WHERE ${where} GROUP BY 1 ORDER BY 1`,
     params,
   );
   return {
     totals: { gpuSeconds: Number(totals.g), inferenceRequests: Number(totals.i) },
+    openai: { openaiTrainedTokens: Number(totals.ot), openaiInferenceTokens: Number(totals.oi) },
     reported: { gpuSeconds: Number(totals.rg), inferenceRequests: Number(totals.ri) },
     flaggedRows: totals.flagged,
     byRun: byRun.map((r) => ({ runId: r.run_id, gpuSeconds: Number(r.g) })),
-    byDay: byDay.map((r) => ({ day: r.day, gpuSeconds: Number(r.g), inferenceRequests: Number(r.i) })),
+    byDay: byDay.map((r) => ({ day: r.day, gpuSeconds: Number(r.g), inferenceRequests: Number(r.i), openaiTrainedTokens: Number(r.ot), openaiInferenceTokens: Number(r.oi) })),
   };
 }

@@ -49,10 +49,11 @@ export class BillingResolver {
       from: u.from,
       to: u.to,
       ...totals(u.totals),
+      ...u.openai,
       reported: totals(u.reported),
       flaggedRecords: u.flaggedRows,
       byRun: u.byRun.map((r) => ({ rowId: r.runId, runId: toGlobalId('TrainingRun', r.runId), gpuSeconds: r.gpuSeconds, trainingHours: r.gpuSeconds / 3600 })),
-      byDay: u.byDay.map((d) => ({ day: d.day, ...totals(d) })),
+      byDay: u.byDay.map((d) => ({ day: d.day, ...totals(d), openaiTrainedTokens: d.openaiTrainedTokens, openaiInferenceTokens: d.openaiInferenceTokens })),
       stripe: u.stripe ? totals(u.stripe) : null,
     };
   }

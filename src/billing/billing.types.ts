@@ -63,6 +63,8 @@ export class DayUsage {
   @Field(() => Float) gpuSeconds!: number;
   @Field(() => Float) trainingHours!: number;
   @Field(() => Float) inferenceRequests!: number;
+  @Field(() => Float, { description: 'Tokens OpenAI trained on for the tenant\'s OpenAI fine-tuning runs.' }) openaiTrainedTokens!: number;
+  @Field(() => Float, { description: 'Tokens of chat calls to OpenAI: baselines, evaluations of fine-tuned models, inference on OpenAI-hosted versions.' }) openaiInferenceTokens!: number;
 }
 
 @ObjectType({ description: 'Usage from the ledger in [from, to), and what of it reached Stripe.' })
@@ -72,6 +74,8 @@ export class UsageSummary {
   @Field(() => Float) gpuSeconds!: number;
   @Field(() => Float) trainingHours!: number;
   @Field(() => Float) inferenceRequests!: number;
+  @Field(() => Float, { description: 'Tokens OpenAI trained on for the tenant\'s OpenAI fine-tuning runs (ledger only: OpenAI bills the key\'s owner).' }) openaiTrainedTokens!: number;
+  @Field(() => Float, { description: 'Tokens of chat calls to OpenAI: baselines, evaluations of fine-tuned models, inference on OpenAI-hosted versions (ledger only).' }) openaiInferenceTokens!: number;
   @Field(() => UsageTotalsType, { description: 'The part already accepted by Stripe.' }) reported!: UsageTotalsType;
   @Field(() => Int, { description: 'Ledger rows that could not be reported and wait for an operator.' }) flaggedRecords!: number;
   @Field(() => [RunUsage]) byRun!: RunUsage[];

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors';
 import { Database } from '../db/database';
-import { DayUsageRow, ledgerUsage, readBillingState, RunUsageRow, UsageTotals } from './billing.repository';
+import { DayUsageRow, ledgerUsage, OpenAiTokenTotals, readBillingState, RunUsageRow, UsageTotals } from './billing.repository';
 import { BillingService } from './billing.service';
 import { returned } from './meter-outbox';
 
@@ -9,6 +9,8 @@ export interface UsageSummaryView {
   from: Date;
   to: Date;
   totals: UsageTotals;
+  /** OpenAI tokens (fine-tuning, and chat calls for baselines, evaluations and inference): ledger only, never sent to Stripe. */
+  openai: OpenAiTokenTotals;
   reported: UsageTotals;
   flaggedRows: number;
   byRun: RunUsageRow[];

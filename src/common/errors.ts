@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'THROTTLED'
   | 'MAX_COST_EXCEEDED'
   | 'MAX_DEPTH_EXCEEDED'
+  /** A hosted provider (OpenAI) refused or failed a call made for the caller; the message is the provider's. */
+  | 'UPSTREAM_ERROR'
   | 'INTERNAL_SERVER_ERROR';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };

@@ -6,6 +6,15 @@ export const INVALIDATION_CHANNEL = 'tuneforge_invalidate';
 /** The per-process caches that writes elsewhere can make stale. */
 export type InvalidationTopic = 'model-refs' | 'api-keys';
 
+/**
+ * Drops `key` from `topic`'s caches on every replica (this one included) when `m`'s transaction
+ * commits, for writers without the process's `Invalidations` at hand (there is no local drop
+ * before the commit: the notification arrives milliseconds after it).
+ */
+export async function notifyInvalidation(m: EntityManager, topic: InvalidationTopic, key: string): Promise<void> {
+  await m.query(`SELECT pg_notify($1, $2)`, [INVALIDATION_CHANNEL, JSON.stringify({ topic, key })]);
+}
+
 /** `null`: everything of the topic (sent after the LISTEN connection was down). */
 type Handler = (key: string | null) => void;
 
@@ -36,7 +45,7 @@ export class Invalidations {
   /** Drops `key` from `topic`'s caches here now and on every replica when `m`'s transaction commits. */
   async publish(m: EntityManager, topic: InvalidationTopic, key: string): Promise<void> {
     this.deliver(topic, key);
-    await m.query(`SELECT pg_notify($1, $2)`, [INVALIDATION_CHANNEL, JSON.stringify({ topic, key })]);
+    await notifyInvalidation(m, topic, key);
   }
 
   private deliver(topic: InvalidationTopic, key: string | null): void {

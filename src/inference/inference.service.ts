@@ -3,7 +3,8 @@ import { AppError } from '../common/errors';
 import { TenantTransaction } from '../db/database';
 import { isMlError } from '../ml/task';
 import type { ClassPrediction, ScoredItem, TaskName } from '../ml/task';
-import { loadModel, TextCall } from '../ml/serving';
+import { LoadedModel, loadModel, TextCall } from '../ml/serving';
+import { ModelVersion } from '../models/model-version.entity';
 import { ModelRef, ModelRegistryService, ResolvedModel } from '../models/model-registry.service';
 import { Admission, BucketTake, RateLimiter, ThrottleStatus } from '../server/rate-limit';
 import { BlobStore } from '../storage/blob-store';
@@ -84,6 +85,9 @@ function asUserError(err: unknown, field: string | string[]): unknown {
  * the same version, and count the request into the usage ledger.
  */
 export class InferenceService {
+  /** Predictors of provider-hosted versions (set at wiring). */
+  hosted: { acquire(version: ModelVersion, task: TaskName): Promise<{ model: LoadedModel; release(): void }> } | null = null;
+
   constructor(
     private readonly registry: ModelRegistryService,
     private readonly blobs: BlobStore,
@@ -178,12 +182,15 @@ export class InferenceService {
     // Nothing below needs the database: give the connection back while the model works.
     await tx.commitAndRelease();
     const { artifactKey, id: versionId } = resolved.version;
-    const handle = await this.cache.acquire(versionId, async () => {
-      const artifact = await this.readBlob(artifactKey);
-      // Text models compute in the workers; recommendation scoring is cheap host-side work, kept here.
-      if (this.workers && modelTask !== 'recommendation') return this.workers.load(artifact);
-      return servedInProcess(await loadModel(await unpackArtifact(artifact)));
-    });
+    // A provider-hosted version (OpenAI) has no artifact: its predictor calls the provider.
+    const handle = resolved.version.provider !== 'local' && this.hosted
+      ? await this.hostedModel(resolved.version, task)
+      : await this.cache.acquire(versionId, async () => {
+          const artifact = await this.readBlob(artifactKey!);
+          // Text models compute in the workers; recommendation scoring is cheap host-side work, kept here.
+          if (this.workers && modelTask !== 'recommendation') return this.workers.load(artifact);
+          return servedInProcess(await loadModel(await unpackArtifact(artifact)));
+        });
     try {
       const result = await use(handle.model, { resolved, throttle });
       this.meter.count(principal.tenantId);
@@ -222,6 +229,12 @@ export class InferenceService {
       });
     }
     return throttle;
+  }
+
+  /** A provider-hosted version's predictor (built per request: it calls the provider), served in this thread. */
+  private async hostedModel(version: ModelVersion, task: TaskName): Promise<{ model: ServedModel; release(): void }> {
+    const handle = await this.hosted!.acquire(version, task);
+    return { model: servedInProcess(handle.model), release: () => handle.release() };
   }
 
   private async readBlob(key: string): Promise<Uint8Array> {

@@ -4,8 +4,9 @@ import { idOf, toGlobalId } from '../common/global-id';
 import { Page, PageArgs, paginate } from '../common/relay';
 import type { DatasetTask } from '../datasets/ingest';
 import { BlobStore } from '../storage/blob-store';
+import type { TrainingRun } from '../training/training-run.entity';
 import { LOWER_IS_BETTER } from '../training/training-run.repository';
-import { Invalidations } from '../db/invalidations';
+import { Invalidations, notifyInvalidation } from '../db/invalidations';
 import { ModelRefCache } from './model-ref-cache';
 import { ModelAlias } from './model-alias.entity';
 import { ModelVersion } from './model-version.entity';
@@ -31,7 +32,7 @@ export const LATEST = 'latest';
 
 /** Columns of `model_versions v` as the entity, for raw queries on the hot path. */
 const VERSION_COLUMNS = `v.id, v.tenant_id, v.model_id, v.version, v.run_id, v.artifact_key, v.artifact_bytes, v.evaluation,
-  v.dataset_sha256, v.parent_version_id, v.created_by, v.deleted_at, v.created_at`;
+  v.dataset_sha256, v.parent_version_id, v.created_by, v.deleted_at, v.created_at, v.provider, v.provider_model`;
 
 function versionFromRow(m: EntityManager, r: Record<string, unknown>): ModelVersion {
   return m.create(ModelVersion, {
@@ -40,7 +41,9 @@ function versionFromRow(m: EntityManager, r: Record<string, unknown>): ModelVers
     modelId: r.model_id as string,
     version: r.version as number,
     runId: r.run_id as string | null,
-    artifactKey: r.artifact_key as string,
+    artifactKey: r.artifact_key as string | null,
+    provider: r.provider as ModelVersion['provider'],
+    providerModel: r.provider_model as string | null,
     artifactBytes: r.artifact_bytes === null ? null : Number(r.artifact_bytes),
     evaluation: r.evaluation as Record<string, unknown> | null,
     datasetSha256: r.dataset_sha256 as string | null,
@@ -238,7 +241,7 @@ export class ModelRegistryService {
     version.deletedAt = new Date();
     await m.update(ModelVersion, { id }, { deletedAt: version.deletedAt });
     await this.refsChanged(m, version.tenantId);
-    await this.blobs.delete(version.artifactKey);
+    if (version.artifactKey) await this.blobs.delete(version.artifactKey);
     this.options.onVersionDeleted?.(id);
     return version;
   }
@@ -264,6 +267,42 @@ export class ModelRegistryService {
   async versionsByIds(m: EntityManager, globalIds: string[]): Promise<ModelVersion[]> {
     return Promise.all(globalIds.map((g, i) => this.getVersion(m, g, ['ids', String(i)])));
   }
+}
+
+/** What a succeeded run registers: an artifact of ours, or a provider's hosted model. */
+export interface NewVersion {
+  run: Pick<TrainingRun, 'id' | 'tenantId' | 'modelId' | 'createdBy' | 'datasetSha256' | 'parentVersionId'>;
+  evaluation: Record<string, unknown> | null;
+  artifact?: { key: string; bytes: number };
+  provider?: { name: 'openai'; model: string };
+}
+
+/**
+ * Registers a run's version in the caller's transaction (the one that succeeds the run): the
+ * model's next number, taken under the model's row lock so runs finishing together never collide.
+ */
+export async function createVersion(m: EntityManager, input: NewVersion): Promise<ModelVersion> {
+  const { run } = input;
+  await m.query(`SELECT 1 FROM models WHERE id = $1 FOR UPDATE`, [run.modelId]);
+  const [{ next }]: { next: number }[] = await m.query(`SELECT coalesce(max(version), 0) + 1 AS next FROM model_versions WHERE model_id = $1`, [run.modelId]);
+  const version = m.create(ModelVersion, {
+    tenantId: run.tenantId,
+    modelId: run.modelId,
+    version: next,
+    runId: run.id,
+    artifactKey: input.artifact?.key ?? null,
+    artifactBytes: input.artifact?.bytes ?? null,
+    provider: input.provider?.name ?? 'local',
+    providerModel: input.provider?.model ?? null,
+    createdBy: run.createdBy,
+    evaluation: input.evaluation,
+    datasetSha256: run.datasetSha256,
+    parentVersionId: run.parentVersionId,
+  });
+  const saved = await m.save(version);
+  // `latest` (and a ref without alias) now means this version, on every replica once this commits.
+  await notifyInvalidation(m, 'model-refs', run.tenantId);
+  return saved;
 }
 
 export interface VersionMetrics {

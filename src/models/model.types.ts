@@ -4,7 +4,7 @@ import { toGlobalId } from '../common/global-id';
 import { ConnectionType, Node, PageArgs } from '../common/relay';
 import { DatasetTaskEnum } from '../datasets/dataset.types';
 import { UserError } from '../common/user-error.type';
-import { RunEvaluationType } from '../training/training-run.types';
+import { presentProvider, ProviderEnum, RunEvaluationType } from '../training/training-run.types';
 import { ModelVersion } from './model-version.entity';
 import { Model } from './model.entity';
 
@@ -18,7 +18,9 @@ export class ModelVersionNode extends Node {
   @Field(() => Int, { description: '1, 2, 3 … per model, in the order runs succeeded.' }) version!: number;
   @Field(() => RunEvaluationType, { nullable: true, description: 'Metrics on the test split of the dataset it was trained on.' }) evaluation!: RunEvaluationType | null;
   @Field(() => String, { nullable: true, description: 'Content hash of the dataset it was trained on.' }) datasetSha256!: string | null;
-  @Field(() => Float, { nullable: true, description: 'Size of the packed artifact.' }) artifactBytes!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Size of the packed artifact (null for a provider-hosted version).' }) artifactBytes!: number | null;
+  @Field(() => ProviderEnum, { description: 'LOCAL: our artifact, served by Tuneforge; OPENAI: a fine-tuned OpenAI model, invoked through chat completions.' }) provider!: ProviderEnum;
+  @Field(() => String, { nullable: true, description: 'The provider\'s model id (OpenAI: ft:gpt-4o-mini-…).' }) providerModel!: string | null;
   @Field(() => Date, { nullable: true, description: 'Set once deleted: the version can no longer be invoked, its lineage stays readable.' }) deletedAt!: Date | null;
   @Field() createdAt!: Date;
 }
@@ -35,6 +37,8 @@ export const presentVersion = (v: ModelVersion): ModelVersionNode =>
     evaluation: v.evaluation ? { details: null, ...(v.evaluation as object) } : null,
     datasetSha256: v.datasetSha256,
     artifactBytes: v.artifactBytes,
+    provider: presentProvider(v.provider),
+    providerModel: v.providerModel,
     deletedAt: v.deletedAt,
     createdAt: v.createdAt,
   });

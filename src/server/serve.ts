@@ -31,7 +31,11 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
     await services.runQueue.start((sql) => database.dataSource.query(sql));
     await services.listener.start();
     const server = await startServer(config, services, log, { ready: () => databaseReady(database.dataSource) });
-    if (config.DISPATCHER_ENABLED) await services.dispatcher.start();
+    if (config.DISPATCHER_ENABLED) {
+      await services.dispatcher.start();
+      // Hosted (OpenAI) runs bypass the GPU dispatcher; their follower runs where dispatch does.
+      services.fineTuneFollower.start();
+    }
     if (config.BILLING_OUTBOX_ENABLED) services.billing.outbox?.start();
     // Housekeeping (expired uploads, orphaned temporary blobs); safe on every replica.
     const sweeper = setInterval(() => services.datasets.sweep().catch((err) => log.warn({ err }, 'dataset sweep failed')), 10 * 60 * 1000);
@@ -51,6 +55,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
           };
           await step('http', () => server.close());
           await step('billing outbox', async () => services.billing.outbox?.stop());
+          await step('fine-tune follower', () => services.fineTuneFollower.stop());
           await step('dispatcher', () => (config.DISPATCHER_ENABLED ? services.dispatcher.stop() : services.runQueue.stop()));
           await step('listener', () => services.listener.stop());
           await step('baselines', () => services.baselines.drain());

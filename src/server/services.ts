@@ -19,6 +19,10 @@ import { ModelWorkerPool } from '../inference/worker-pool';
 import { InferenceUsageMeter } from '../inference/usage-meter';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { BaselineService } from '../providers/openai/baseline.service';
+import { FineTuneFollower } from '../providers/openai/fine-tune-follower';
+import { FineTuneOutcome } from '../providers/openai/fine-tune-outcome';
+import { OpenAiFineTuning } from '../providers/openai/fine-tune.service';
+import { OpenAiModels } from '../providers/openai/openai-predictor';
 import { OpenAiClients } from '../providers/openai/openai-client';
 import { SecretBox } from '../providers/openai/secret-box';
 import { BlobStore } from '../storage/blob-store';
@@ -58,6 +62,8 @@ export interface Services {
   openAi: OpenAiClients;
   /** Zero/few-shot baselines scored on datasets' test splits. */
   baselines: BaselineService;
+  /** Follows OpenAI fine-tuning runs (started with the dispatcher). */
+  fineTuneFollower: FineTuneFollower;
   /** Base URL trainers reach the API at; set once the server listens. */
   internalApiUrl: { value: string };
 }
@@ -111,7 +117,7 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS,
   }, (run) => executor.stop(run.id, run.attempt));
   datasets.inUse = (m, datasetId) => runs.runsUsingDataset(m, datasetId);
-  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS, usageSliceSeconds: config.BILLING_SLICE_SECONDS }, (m, tenantId) => models.refsChanged(m, tenantId));
+  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS, usageSliceSeconds: config.BILLING_SLICE_SECONDS });
   // Plans bite at launch (payment), dispatch (concurrency, GPU-hours) and upload (storage).
   const billing = createBillingServices(db, config, log);
   runs.launchGate = (m, tenantId) => billing.plans.assertCanLaunch(m, tenantId);
@@ -142,5 +148,15 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     timeoutSeconds: config.OPENAI_TIMEOUT_SECONDS,
   });
   const baselines = new BaselineService(db, blobs, openAi, { concurrency: config.OPENAI_CONCURRENCY, maxRows: config.OPENAI_BASELINE_MAX_ROWS }, log);
-  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, listener, pubSub, executor, models, inference, inferenceUsage, billing, openAi, baselines, internalApiUrl };
+  // OpenAI fine-tuning: launch checks and cancel through the run service, following by a poller, inference by chat completions.
+  const fineTuning = new OpenAiFineTuning(blobs, openAi, { maxExampleTokens: config.OPENAI_MAX_EXAMPLE_TOKENS }, log);
+  runs.hosted.set(fineTuning.provider, fineTuning);
+  const fineTuneFollower = new FineTuneFollower(db, openAi, fineTuning, new FineTuneOutcome(db, blobs, { concurrency: config.OPENAI_CONCURRENCY, maxRows: config.OPENAI_BASELINE_MAX_ROWS }, log), {
+    intervalMs: config.OPENAI_POLL_INTERVAL_MS,
+    queue: config.RUN_QUEUE,
+    leaseSeconds: Math.max(60, (config.OPENAI_POLL_INTERVAL_MS / 1000) * 5, config.OPENAI_TIMEOUT_SECONDS * 2),
+    maxFailures: 20,
+  }, log);
+  inference.hosted = new OpenAiModels(db, openAi, config.OPENAI_CONCURRENCY);
+  return { db, sessions, apiKeys, tenancy, auth, rateLimiter, blobs, datasets, runQueue, runs, dispatcher, trainerGateway, listener, pubSub, executor, models, inference, inferenceUsage, billing, openAi, baselines, fineTuneFollower, internalApiUrl };
 }

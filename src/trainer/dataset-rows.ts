@@ -46,8 +46,11 @@ function toRow(task: TaskName, raw: Record<string, unknown>, line: number): AnyR
   return row as unknown as AnyRow;
 }
 
-/** Parses the JSONL chunks of `GET /dataset` for `task`. The test split is left out when empty. */
-export async function readDataset(task: TaskName, chunks: AsyncIterable<string>): Promise<TrainData<AnyRow>> {
+/**
+ * Parses the JSONL chunks of `GET /dataset` for `task`. The test split is left out when empty.
+ * `lines`, when given, receives each kept row's line number per split (for messages naming a row).
+ */
+export async function readDataset(task: TaskName, chunks: AsyncIterable<string>, lines?: Record<'train' | 'validation' | 'test', number[]>): Promise<TrainData<AnyRow>> {
   const data: { train: AnyRow[]; validation: AnyRow[]; test: AnyRow[] } = { train: [], validation: [], test: [] };
   let line = 0;
   const take = (text: string) => {
@@ -65,6 +68,7 @@ export async function readDataset(task: TaskName, chunks: AsyncIterable<string>)
       throw new MlError('BAD_DATA', `dataset line ${line}: unknown split ${JSON.stringify(split)}`, { field: 'split', details: { line } });
     }
     data[split].push(toRow(task, raw as Record<string, unknown>, line));
+    lines?.[split].push(line);
   };
   let rest = '';
   for await (const chunk of chunks) {

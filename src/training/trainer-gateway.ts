@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { safeEqualHex, sha256 } from '../auth/secrets';
 import { Database } from '../db/database';
 import { Dataset } from '../datasets/dataset.entity';
+import { createVersion } from '../models/model-registry.service';
 import { ModelVersion } from '../models/model-version.entity';
 import { BlobStore } from '../storage/blob-store';
 import { RunDispatcher } from './run-dispatcher';
@@ -67,8 +68,6 @@ export class TrainerGateway {
     private readonly blobs: BlobStore,
     private readonly dispatcher: RunDispatcher,
     private readonly settings: { heartbeatSeconds: number; usageSliceSeconds: number },
-    /** A version was registered in `m`'s transaction (the registry drops cached model references). */
-    private readonly onVersionAdded: (m: EntityManager, tenantId: string) => Promise<void> = async () => undefined,
   ) {}
 
   /** Checks the token of a request. `allowCancelled` lets a heartbeat learn that the run was cancelled. */
@@ -130,7 +129,7 @@ export class TrainerGateway {
     return this.db.withTenant({ tenantId: id.tenantId }, async (m) => {
       const run = await m.findOneByOrFail(TrainingRun, { id: id.runId });
       const parent = run.parentVersionId ? await m.findOneBy(ModelVersion, { id: run.parentVersionId }) : null;
-      if (!parent) throw new TrainerRefused(404, 'NOT_FOUND', 'the run has no parent version');
+      if (!parent?.artifactKey) throw new TrainerRefused(404, 'NOT_FOUND', 'the run has no parent version with an artifact');
       return this.blobs.read(parent.artifactKey).catch(() => Promise.reject(new TrainerRefused(404, 'NOT_FOUND', 'the parent version\'s artifact is missing')));
     });
   }
@@ -210,23 +209,7 @@ export class TrainerGateway {
     await this.withRun(id, async (m, run) => {
       if (run.status !== 'RUNNING') throw new TrainerRefused(409, 'SUPERSEDED', `the run is ${run.status}`);
       await closeAttempt(m, run, 'succeeded', this.settings.heartbeatSeconds * 3);
-      // Runs of one model finishing together take version numbers one at a time.
-      await m.query(`SELECT 1 FROM models WHERE id = $1 FOR UPDATE`, [run.modelId]);
-      const [{ next }]: { next: number }[] = await m.query(`SELECT coalesce(max(version), 0) + 1 AS next FROM model_versions WHERE model_id = $1`, [run.modelId]);
-      const version = m.create(ModelVersion, {
-        tenantId: run.tenantId,
-        modelId: run.modelId,
-        version: next,
-        runId: run.id,
-        artifactKey: key,
-        artifactBytes,
-        createdBy: run.createdBy,
-        evaluation: input.evaluation as unknown as Record<string, unknown>,
-        datasetSha256: run.datasetSha256,
-        parentVersionId: run.parentVersionId,
-      });
-      await m.save(version);
-      await this.onVersionAdded(m, run.tenantId);
+      const { version: next } = await createVersion(m, { run, evaluation: input.evaluation as unknown as Record<string, unknown>, artifact: { key, bytes: artifactBytes } });
       await transition(m, run, 'SUCCEEDED', `run succeeded: version ${next} registered`, {
         finished_at: new Date(),
         token_hash: null,

@@ -17,6 +17,33 @@ export interface RunEvaluation {
   details?: Record<string, unknown>;
 }
 
+/** Who trains a run: our own trainer on the GPU pool, or a hosted provider's fine-tuning API. */
+export type RunProvider = 'local' | 'openai';
+
+/** What the poller of a provider run keeps between polls (and across restarts). */
+export interface ProviderRunState {
+  /** The system prompt the rows were converted with (the tenant's or the task's, labels filled in). */
+  systemPrompt: string;
+  /** Classification: the train split's labels, in the order the prompt lists them. */
+  labels: string[];
+  /** The provider's base model (a preset name or a parent version's provider model). */
+  baseModel: string;
+  trainingFileId?: string;
+  validationFileId?: string | null;
+  /** Set before the job is created, so a poller that died in between looks the job up instead of creating a second. */
+  submitting?: boolean;
+  /** Newest provider event already mirrored into run events and metrics. */
+  lastEventId?: string | null;
+  /** Provider checkpoints already mirrored. */
+  checkpointIds?: string[];
+  /** Steps per epoch, once the provider resolved `auto` hyperparameters. */
+  stepsPerEpoch?: number | null;
+  /** Transient failures in a row (unreachable, 429/5xx after the client's retries). */
+  failures?: number;
+  /** The run was cancelled here but the provider has not confirmed the job's cancellation yet. */
+  cancelPending?: boolean;
+}
+
 /** One fine-tuning job: dataset + base + hyperparameters → a new model version. */
 @Entity('training_runs')
 export class TrainingRun {
@@ -41,6 +68,10 @@ export class TrainingRun {
   @Column('text', { nullable: true }) backend!: string | null;
   @Column('jsonb', { nullable: true }) evaluation!: RunEvaluation | null;
   @Column('jsonb', { nullable: true }) error!: { code: string; message: string } | null;
+  @Column('text', { default: 'local' }) provider!: RunProvider;
+  /** The provider's job id (OpenAI `ftjob-…`), once submitted. */
+  @Column('text', { name: 'provider_job_id', nullable: true }) providerJobId!: string | null;
+  @Column('jsonb', { name: 'provider_state', nullable: true }) providerState!: ProviderRunState | null;
   @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;
   @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;

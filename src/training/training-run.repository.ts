@@ -189,7 +189,8 @@ export async function metricSeries(m: EntityManager, runId: string, names: strin
 }
 
 export async function listEvents(m: EntityManager, runId: string, first: number, afterId: string | null): Promise<RunEventRow[]> {
-  return m.query(`SELECT id::text, at, level, message, data FROM run_events WHERE run_id = $1 AND ($2::bigint IS NULL OR id > $2::bigint) ORDER BY id LIMIT $3`, [runId, afterId, first + 1]);
+  // ORDER BY the table's id: a bare `id` would name the text output column and sort "10" before "2".
+  return m.query(`SELECT e.id::text AS id, e.at, e.level, e.message, e.data FROM run_events e WHERE e.run_id = $1 AND ($2::bigint IS NULL OR e.id > $2::bigint) ORDER BY e.id LIMIT $3`, [runId, afterId, first + 1]);
 }
 
 export async function listCheckpoints(m: EntityManager, runId: string): Promise<CheckpointRow[]> {

@@ -10,6 +10,7 @@ import { getTask } from '../ml/registry';
 import { ModelVersion } from '../models/model-version.entity';
 import { Model } from '../models/model.entity';
 import { defaultBaseModel, findBaseModel } from './base-models';
+import { HostedLaunch, HostedTraining } from './hosted-training';
 import { RunQueue } from './run-queue';
 import { RunStatus, TERMINAL } from './run-status';
 import { TrainingRun } from './training-run.entity';
@@ -24,6 +25,10 @@ export interface LaunchRunInput {
   hyperparameters?: Record<string, unknown> | null;
   gpus?: number | null;
   idempotencyKey?: string | null;
+  /** Who trains it: LOCAL (our trainer, the default) or a hosted provider (OPENAI). */
+  provider?: 'LOCAL' | 'OPENAI' | null;
+  /** Hosted providers: replaces the task's system prompt the rows are converted with. */
+  systemPrompt?: string | null;
 }
 
 export interface RunFilter {
@@ -46,6 +51,8 @@ const isUniqueViolation = (err: unknown) => err instanceof QueryFailedError && (
 export class TrainingRunService {
   /** Refuses a launch for reasons outside training (billing: PAYMENT_REQUIRED); set by billing. */
   launchGate: (m: EntityManager, tenantId: string) => Promise<void> = async () => undefined;
+  /** Hosted providers by name (set at wiring); a run of one of them bypasses the GPU dispatcher. */
+  hosted = new Map<string, HostedTraining>();
 
   constructor(
     private readonly queue: RunQueue,
@@ -76,8 +83,12 @@ export class TrainingRunService {
     else if (dataset.status !== 'READY') problems.add('datasetId', `dataset is ${dataset.status}, not READY`, 'DATASET_NOT_READY');
     else if (dataset.task !== input.task) problems.add('datasetId', `dataset is for ${dataset.task}, not ${input.task}`, 'TASK_MISMATCH');
 
-    const preset = input.baseModel ? findBaseModel(input.baseModel) : defaultBaseModel(input.task);
-    if (input.baseModel && (!preset || preset.task !== input.task)) problems.add('baseModel', `unknown base model "${input.baseModel}" for ${input.task}; see baseModels(task: ${input.task})`, 'NOT_FOUND');
+    const providerName = (input.provider ?? 'LOCAL').toLowerCase();
+    const hosted = this.hosted.get(providerName) ?? null;
+    if (providerName !== 'local' && !hosted) problems.add('provider', `provider ${input.provider} is not available`, 'BAD_USER_INPUT');
+    if (!hosted && input.systemPrompt != null) problems.add('systemPrompt', 'systemPrompt applies to hosted providers (provider: OPENAI) only', 'BAD_USER_INPUT');
+    const preset = hosted ? null : input.baseModel ? findBaseModel(input.baseModel) : defaultBaseModel(input.task);
+    if (!hosted && input.baseModel && (!preset || preset.task !== input.task)) problems.add('baseModel', `unknown base model "${input.baseModel}" for ${input.task}; see baseModels(task: ${input.task})`, 'NOT_FOUND');
 
     let parent: ModelVersion | null = null;
     if (input.parentVersionId) {
@@ -88,8 +99,17 @@ export class TrainingRunService {
       else if (parentModel.task !== input.task) problems.add('parentVersionId', `parent version is a ${parentModel.task} model, not ${input.task}`, 'TASK_MISMATCH');
     }
 
-    const hyperparameters = { ...(preset?.hyperparameters ?? {}), ...(input.hyperparameters ?? {}) };
-    if (dataset?.status === 'READY' && dataset.task === input.task) {
+    let hyperparameters = { ...(preset?.hyperparameters ?? {}), ...(input.hyperparameters ?? {}) };
+    let launch: HostedLaunch | null = null;
+    if (hosted) {
+      if (parent && parent.provider !== hosted.provider) problems.add('parentVersionId', `an ${hosted.provider} run continues only from an ${hosted.provider} version`, 'TASK_MISMATCH');
+      if (dataset?.status === 'READY' && dataset.task === input.task && !problems.list.some((p) => p.field?.[0] === 'parentVersionId')) {
+        launch = await hosted.prepareLaunch(m, { tenantId: caller.tenantId, task: input.task, dataset, baseModel: input.baseModel ?? null, parent, hyperparameters: input.hyperparameters ?? {}, systemPrompt: input.systemPrompt ?? null }, problems);
+        if (launch) hyperparameters = launch.hyperparameters;
+      }
+    } else if (parent && parent.provider !== 'local') {
+      problems.add('parentVersionId', `version ${parent.version} is hosted by ${parent.provider}: a local run needs a parent with weights of ours`, 'TASK_MISMATCH');
+    } else if (dataset?.status === 'READY' && dataset.task === input.task) {
       const { errors } = validateHyperparameters(getTask(input.task.toLowerCase()), hyperparameters, dataset.splitCounts?.train ?? dataset.rowCount ?? 1);
       for (const e of errors) problems.add(e.field === 'hyperparameters' ? ['hyperparameters'] : ['hyperparameters', e.field], e.message, 'INVALID_HYPERPARAMETER');
     }
@@ -104,20 +124,28 @@ export class TrainingRunService {
         task: input.task,
         datasetId: dataset!.id,
         datasetSha256: dataset!.sha256 ?? '',
-        baseModel: parent ? null : (preset?.name ?? null),
+        baseModel: launch ? launch.baseModel : parent ? null : (preset?.name ?? null),
         parentVersionId: parent?.id ?? null,
         hyperparameters,
-        gpus,
+        // A hosted run has no worker of ours: no GPUs to count, and one attempt (the provider retries on its side).
+        gpus: launch ? 0 : gpus,
         idempotencyKey: key,
         queue: this.queue.name,
         status: 'QUEUED',
         attempt: 1,
-        maxAttempts: this.settings.maxAttempts,
+        maxAttempts: launch ? 1 : this.settings.maxAttempts,
         createdBy: caller.userId,
+        provider: hosted?.provider ?? 'local',
+        providerState: launch?.state ?? null,
       });
       await m.save(run);
-      await addEvent(m, run, 'info', 'run queued', { attempt: 1, gpus });
-      await this.queue.enqueue(m, { tenantId: run.tenantId, runId: run.id });
+      if (launch) {
+        // Not enqueued for the dispatcher: the provider's follower picks QUEUED runs of its provider up.
+        await addEvent(m, run, 'info', `run queued for ${hosted!.provider} fine-tuning of ${launch.baseModel}`, { attempt: 1, provider: hosted!.provider });
+      } else {
+        await addEvent(m, run, 'info', 'run queued', { attempt: 1, gpus });
+        await this.queue.enqueue(m, { tenantId: run.tenantId, runId: run.id });
+      }
       await notifyRun(m, { tenantId: run.tenantId, runId: run.id, kind: 'updated' });
       return run;
     } catch (err) {
@@ -143,6 +171,12 @@ export class TrainingRunService {
     if (!run) throw notFound('Run');
     if (run.status === 'CANCELLED') return run;
     if (TERMINAL.has(run.status)) throw new AppError('CONFLICT', `the run already ${run.status === 'SUCCEEDED' ? 'succeeded' : 'failed'}`, { field: 'id' });
+    const hosted = run.provider === 'local' ? null : this.hosted.get(run.provider);
+    if (hosted) {
+      // The provider's job is stopped first; the provider's follower retries if it could not be reached.
+      await hosted.cancel(m, run);
+      return transition(m, run, 'CANCELLED', 'run cancelled', { finished_at: new Date() });
+    }
     const wasActive = run.status !== 'QUEUED';
     if (wasActive) await closeAttempt(m, run, 'cancelled', this.settings.heartbeatSeconds * 3);
     // The token stays valid for one purpose: the trainer's next heartbeat learns it was cancelled.

@@ -16,6 +16,14 @@ export enum RunStatusEnum {
 }
 registerEnumType(RunStatusEnum, { name: 'RunStatus', description: 'QUEUED → PROVISIONING → RUNNING → SUCCEEDED | FAILED | CANCELLED; a lost worker sends a run back to QUEUED.' });
 
+export enum ProviderEnum {
+  LOCAL = 'LOCAL',
+  OPENAI = 'OPENAI',
+}
+registerEnumType(ProviderEnum, { name: 'Provider', description: 'Who trains a run and serves its version: LOCAL (Tuneforge\'s own trainer and GPU pool) or OPENAI (OpenAI fine-tuning, with the tenant\'s key).' });
+
+export const presentProvider = (p: string): ProviderEnum => p.toUpperCase() as ProviderEnum;
+
 @ObjectType()
 export class RunProgressType {
   @Field(() => Int) step!: number;
@@ -95,6 +103,8 @@ export class TrainingRunNode extends Node {
   @Field(() => GraphQLJSONObject) hyperparameters!: Record<string, unknown>;
   @Field(() => Int) gpus!: number;
   @Field(() => String, { nullable: true }) idempotencyKey!: string | null;
+  @Field(() => ProviderEnum) provider!: ProviderEnum;
+  @Field(() => String, { nullable: true, description: 'The provider\'s job id (OpenAI: ftjob-…), once submitted.' }) providerJobId!: string | null;
   @Field(() => RunProgressType, { nullable: true }) progress!: RunProgressType | null;
   @Field(() => String, { nullable: true, description: 'TensorFlow.js backend the trainer used.' }) backend!: string | null;
   @Field(() => RunEvaluationType, { nullable: true }) evaluation!: RunEvaluationType | null;
@@ -120,6 +130,8 @@ export const presentRun = (r: TrainingRun): TrainingRunNode =>
     hyperparameters: r.hyperparameters,
     gpus: r.gpus,
     idempotencyKey: r.idempotencyKey,
+    provider: presentProvider(r.provider),
+    providerJobId: r.providerJobId,
     progress: r.progress,
     backend: r.backend,
     evaluation: r.evaluation ? { details: null, ...r.evaluation } : null,
@@ -139,6 +151,10 @@ export class LaunchRunInput {
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Merged over the preset\'s; `epochs` is understood by every task.' }) hyperparameters?: Record<string, unknown>;
   @Field(() => Int, { nullable: true, description: 'GPUs per attempt (default 1).' }) gpus?: number;
   @Field(() => String, { nullable: true, description: 'Launching twice with the same key returns the same run.' }) idempotencyKey?: string;
+  @Field(() => ProviderEnum, { defaultValue: ProviderEnum.LOCAL, description: 'LOCAL trains on Tuneforge\'s GPU pool; OPENAI fine-tunes an OpenAI model (baseModel e.g. gpt-4o-mini-2024-07-18) with the tenant\'s key, for translation, summarization and classification.' })
+  provider?: ProviderEnum;
+  @Field(() => String, { nullable: true, description: 'OPENAI runs: replaces the task\'s system prompt the rows are converted with (classification prompts get the label list at {labels} or appended). The version is invoked with the same prompt.' })
+  systemPrompt?: string;
 }
 
 @ObjectType()

@@ -82,6 +82,10 @@ export type LaunchRunInput = {
   modelName: string;
   /** Fine-tune from this ModelVersion of the same task instead of a preset. */
   parentVersionId?: string | number | null | undefined;
+  /** LOCAL trains on Tuneforge's GPU pool; OPENAI fine-tunes an OpenAI model (baseModel e.g. gpt-4o-mini-2024-07-18) with the tenant's key, for translation, summarization and classification. */
+  provider?: Provider;
+  /** OPENAI runs: replaces the task's system prompt the rows are converted with (classification prompts get the label list at {labels} or appended). The version is invoked with the same prompt. */
+  systemPrompt?: string | null | undefined;
   task: Task;
 };
 
@@ -101,6 +105,11 @@ export type ModelRef = {
   name?: string | null | undefined;
   versionId?: string | number | null | undefined;
 };
+
+/** Who trains a run and serves its version: LOCAL (Tuneforge's own trainer and GPU pool) or OPENAI (OpenAI fine-tuning, with the tenant's key). */
+export type Provider =
+  | 'LOCAL'
+  | 'OPENAI';
 
 /** A member's role in a tenant. */
 export type Role =

@@ -37,7 +37,8 @@ export interface BaselineSettings {
 const CHAT_TASKS: Record<string, ChatTask> = { TRANSLATION: 'translation', SUMMARIZATION: 'summarization', CLASSIFICATION: 'classification' };
 export const MAX_SHOTS = 8;
 
-interface Plan {
+/** What an evaluation asks and how: the rows, the examples before each, the labels, the system prompt. */
+export interface Plan {
   task: ChatTask;
   rows: ChatRow[];
   shots: ChatRow[];
@@ -202,7 +203,8 @@ export function planBaseline(task: ChatTask, train: ChatRow[], test: ChatRow[], 
   return { task, rows, shots, train, labels, system: systemPrompt(task, o.systemPrompt, labels) };
 }
 
-function scoreAnswers(plan: Plan, answers: string[]): Evaluation {
+/** Scores a chat model's answers to `plan.rows` with our task metric functions. */
+export function scoreAnswers(plan: Plan, answers: string[]): Evaluation {
   if (plan.task === 'translation') return translationAnswerMetrics(plan.rows as TranslationRow[], answers);
   if (plan.task === 'summarization') return summarizationAnswerMetrics(plan.rows as SummarizationRow[], answers);
   return classificationAnswerMetrics(plan.rows as ClassificationRow[], answers.map((a) => parseLabel(a, plan.labels)), plan.labels);
