@@ -66,6 +66,7 @@ describe('docs/api.md', () => {
     const dataset = (await run('Dataset', { id: created.dataset.id }, token)).dataset;
     expect(dataset).toMatchObject({ status: 'READY', rowCount: 3, task: 'RECOMMENDATION' });
     expect(dataset.preview[0]).toMatchObject({ userId: '196', itemId: '242', rating: 3 });
+    expect(dataset.files).toBeNull();
     const list = (await run('Datasets', {}, token)).datasets;
     expect(list.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([created.dataset.id]);
     const presets = (await run('BaseModels', {}, token)).baseModels;
@@ -101,7 +102,9 @@ describe('docs/api.md', () => {
     const answers = [];
     for (const u of parts.uploads) answers.push((await fetch(u.url, { method: u.method, headers: u.headers, body: files[u.split] })).status);
     expect(answers).toEqual([202, 202, 200]);
-    expect((await run('Dataset', { id: parts.dataset.id }, token)).dataset).toMatchObject({ status: 'READY', rowCount: 4, splits: { train: 2, validation: 1, test: 1 } });
+    const joined = (await run('Dataset', { id: parts.dataset.id }, token)).dataset;
+    expect(joined).toMatchObject({ status: 'READY', rowCount: 4, splits: { train: 2, validation: 1, test: 1 } });
+    expect(joined.files.map((f: { split: string; status: string; rowCount: number }) => [f.split, f.status, f.rowCount])).toEqual([['TRAIN', 'RECEIVED', 2], ['VALIDATION', 'RECEIVED', 1], ['TEST', 'RECEIVED', 1]]);
 
     const billing = (await run('Billing', {}, token)).billing;
     expect(billing).toMatchObject({ plan: { name: 'free' }, stripeConnected: false, paymentRequired: null });

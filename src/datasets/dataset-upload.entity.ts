@@ -1,8 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { SplitName } from './ingest';
 
-/** What a validated part of a split-file dataset measured, kept until every part is in. */
-export interface PartResult { byteSize: number; sha256: string; rowCount: number; columnMapping: Record<string, string>; hasHeader: boolean }
+/**
+ * What a part of a split-file dataset measured once its file was in (`Dataset.files` shows it;
+ * the join uses it). `rowCount` is null when the file failed validation.
+ */
+export interface PartResult { byteSize: number; sha256: string; rowCount: number | null; columnMapping: Record<string, string>; hasHeader: boolean }
 
 /**
  * A single-use, short-lived permission to PUT the bytes of one dataset, or of one split of a
@@ -19,10 +22,13 @@ export class DatasetUpload {
   @Column('timestamptz', { name: 'used_at', nullable: true }) usedAt!: Date | null;
   /** The split this file holds (split files); null for a single file. */
   @Column('text', { nullable: true }) split!: SplitName | null;
-  /** When this part's file was validated (split files). */
+  /** When this part's file was validated or refused (split files). */
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
-  /** The temporary blob of this part's canonical rows, until the parts are joined. */
-  @Column('text', { name: 'temp_key', nullable: true }) tempKey!: string | null;
+  /**
+   * The durable blob of this part's canonical rows (`partBlobKey`), set when its PUT begins and
+   * cleared once the blob is deleted (after the join, or when the dataset fails or is deleted).
+   */
+  @Column('text', { name: 'part_key', nullable: true }) partKey!: string | null;
   @Column('jsonb', { nullable: true }) result!: PartResult | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

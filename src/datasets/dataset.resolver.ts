@@ -7,12 +7,14 @@ import {
   CreateDatasetUploadInput,
   CreateDatasetUploadPayload,
   DatasetConnection,
+  DatasetFile,
   DatasetFilter,
   DatasetNode,
   DatasetSplitEnum,
   DatasetUploadTarget,
   DeleteDatasetPayload,
   presentDataset,
+  presentDatasetFile,
 } from './dataset.types';
 
 export const MAX_PREVIEW_ROWS = 20;
@@ -58,6 +60,16 @@ export class DatasetResolver {
       await ctx.services.datasets.deleteDataset(m, id);
       return { deletedDatasetId: id };
     }, { deletedDatasetId: null });
+  }
+
+  @FieldResolver(() => [DatasetFile], {
+    nullable: true,
+    description: 'The files of a split-file dataset, one per split in the order TRAIN, VALIDATION, TEST, and whether each is in; '
+      + 'null for a dataset sent as one file.',
+  })
+  async files(@Root() dataset: DatasetNode, @Ctx() ctx: Context): Promise<DatasetFile[] | null> {
+    if (!dataset.hasSplitFiles) return null;
+    return (await ctx.loaders.datasetFiles.load(dataset.rowId)).map(presentDatasetFile);
   }
 
   @FieldResolver(() => [GraphQLJSONObject], { description: `The first rows, as stored (canonical fields and split), up to ${MAX_PREVIEW_ROWS}.` })

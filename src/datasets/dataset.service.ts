@@ -13,7 +13,7 @@ import { DatasetUpload } from './dataset-upload.entity';
 import { Dataset, DatasetStatus } from './dataset.entity';
 import { quotaExceeded, UploadRefused } from './dataset.errors';
 import { DatasetFormat, DatasetTask, ingest, IngestOptions, IngestResult, SplitName } from './ingest';
-import { PartOutcome, SPLIT_ORDER, SplitFiles } from './split-files';
+import { partBlobKey, PartOutcome, SPLIT_ORDER, SplitFiles } from './split-files';
 
 export interface DatasetLimits {
   maxFileBytes: number;
@@ -251,8 +251,10 @@ export class DatasetService {
         const [dataset] = await m.query(`SELECT status, failure_reason FROM datasets WHERE id = $1`, [upload.datasetId]);
         if (dataset?.status === 'FAILED') throw new UploadRefused(409, 'DATASET_FAILED', `the dataset already failed (${dataset.failure_reason}): create a new upload`);
       }
-      await m.update(DatasetUpload, { id: upload.id }, { usedAt: new Date() });
-      return upload;
+      // A part's durable key is recorded before any byte is stored, so no crash can hide its blob.
+      const partKey = upload.split ? partBlobKey(upload.tenantId, upload.datasetId, upload.split) : null;
+      await m.update(DatasetUpload, { id: upload.id }, { usedAt: new Date(), partKey });
+      return Object.assign(upload, { partKey });
     });
   }
 
@@ -270,8 +272,9 @@ export class DatasetService {
   }
 
   /**
-   * Deletes a dataset and its blob. A dataset that queued or running training runs still read is
-   * a CONFLICT naming them (the training feature registers that check).
+   * Deletes a dataset, its blob and the part blobs of its split files. A dataset that queued or
+   * running training runs still read is a CONFLICT naming them (the training feature registers
+   * that check).
    */
   async deleteDataset(m: EntityManager, globalId: string): Promise<Dataset> {
     const dataset = await this.getDataset(m, globalId);
@@ -280,38 +283,48 @@ export class DatasetService {
       const ids = runs.map((id) => toGlobalId('TrainingRun', id));
       throw new AppError('CONFLICT', `the dataset is used by ${runs.length} queued or running run${runs.length === 1 ? '' : 's'}: ${ids.join(', ')}; cancel ${runs.length === 1 ? 'it' : 'them'} or wait`, { field: 'id', extensions: { runIds: ids } });
     }
-    const temps = await this.splitFiles.tempKeys(m, dataset.id);
+    const parts = await this.splitFiles.partKeys(m, dataset.id);
     await m.delete(Dataset, { id: dataset.id });
-    await Promise.all([dataset.blobKey, ...temps].filter((k): k is string => !!k).map((k) => this.blobs.delete(k)));
+    await Promise.all([dataset.blobKey, ...parts].filter((k): k is string => !!k).map((k) => this.blobs.delete(k)));
     return dataset;
   }
 
   /**
    * Housekeeping, safe on every replica at once: datasets whose upload URL expired unused become
-   * FAILED, and temporary blobs left by crashes are deleted.
+   * FAILED, so do those whose server stopped mid-upload or mid-join; the part blobs of split-file
+   * datasets that failed (or joined, when a crash kept their deletion from finishing) are
+   * deleted; temporary blobs left by crashes are deleted. Parts still waiting for their siblings
+   * are durable blobs, not temporary ones: they stay however old they are, until their URLs expire.
    */
   async sweep(tempOlderThanMs = 24 * 3600 * 1000): Promise<{ expired: number; tempBlobs: number }> {
-    // A PROCESSING dataset whose upload began long ago lost its server mid-stream (its temp blob goes below).
+    // A PROCESSING dataset whose upload began long ago lost its server mid-stream (its temp blob
+    // goes below); one whose split files all came in long ago lost its server while joining them.
     const [, expired]: [unknown, number] = await this.db.system((m) =>
       m.query(
         `UPDATE datasets d SET status = 'FAILED',
                 failure_reason = CASE WHEN u.used_at IS NULL THEN (CASE WHEN u.split IS NULL THEN 'the upload URL expired before the file arrived'
                                    ELSE 'the upload URL of the ' || u.split || ' file expired before the file arrived' END)
+                                 WHEN u.finished_at IS NOT NULL THEN 'the server stopped while joining the files: upload them again'
                                  ELSE 'the server stopped while processing the upload: upload the file again' END
            FROM dataset_uploads u
           WHERE u.dataset_id = d.id
             AND ((d.status IN ('UPLOADING', 'PROCESSING') AND u.used_at IS NULL AND u.expires_at < now())
-              OR (d.status = 'PROCESSING' AND u.finished_at IS NULL AND u.used_at < now() - make_interval(secs => $1 / 1000.0)))`,
+              OR (d.status = 'PROCESSING' AND u.finished_at IS NULL AND u.used_at < now() - make_interval(secs => $1 / 1000.0))
+              OR (d.status = 'PROCESSING' AND u.split IS NOT NULL AND u.finished_at < now() - make_interval(secs => $1 / 1000.0)
+                  AND NOT EXISTS (SELECT 1 FROM dataset_uploads w WHERE w.dataset_id = d.id AND w.finished_at IS NULL)))`,
         [tempOlderThanMs],
       ),
     );
-    // Files already received of split-file datasets that failed above wait for nothing now.
-    const orphans: { temp_key: string }[] = await this.db.system((m) => m.query(
-      `WITH old AS (SELECT u.id, u.temp_key FROM dataset_uploads u JOIN datasets d ON d.id = u.dataset_id
-                     WHERE d.status = 'FAILED' AND u.temp_key IS NOT NULL FOR UPDATE OF u)
-       UPDATE dataset_uploads u SET temp_key = NULL FROM old WHERE u.id = old.id RETURNING old.temp_key`,
-    ).then(([rows]: [{ temp_key: string }[]]) => rows));
-    await Promise.all(orphans.map((o) => this.blobs.delete(o.temp_key)));
+    // Part blobs of datasets that wait for no file any more (FAILED, or READY after a crash mid-cleanup):
+    // deleted first, then forgotten, so a crash in between only repeats the deletion.
+    const orphans: { id: string; part_key: string }[] = await this.db.system((m) => m.query(
+      `SELECT u.id, u.part_key FROM dataset_uploads u JOIN datasets d ON d.id = u.dataset_id
+        WHERE d.status IN ('FAILED', 'READY') AND u.part_key IS NOT NULL`,
+    ));
+    await Promise.all(orphans.map((o) => this.blobs.delete(o.part_key)));
+    if (orphans.length) {
+      await this.db.system((m) => m.query(`UPDATE dataset_uploads SET part_key = NULL WHERE id = ANY($1)`, [orphans.map((o) => o.id)]));
+    }
     const tempBlobs = await this.blobs.sweepTemp(tempOlderThanMs);
     return { expired, tempBlobs };
   }

@@ -3,7 +3,10 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { toGlobalId } from '../common/global-id';
 import { ConnectionType, Node } from '../common/relay';
 import { UserError } from '../common/user-error.type';
+import { DatasetUpload } from './dataset-upload.entity';
 import { Dataset } from './dataset.entity';
+import type { SplitName } from './ingest';
+import { partStatus, PartOutcome } from './split-files';
 
 export enum DatasetTaskEnum {
   RECOMMENDATION = 'RECOMMENDATION',
@@ -35,8 +38,39 @@ export enum DatasetSplitEnum {
   VALIDATION = 'validation',
   TEST = 'test',
 }
+export enum DatasetFileStatusEnum {
+  WAITING = 'WAITING',
+  RECEIVED = 'RECEIVED',
+  FAILED = 'FAILED',
+}
 registerEnumType(TextEncodingEnum, { name: 'TextEncoding' });
 registerEnumType(DatasetSplitEnum, { name: 'DatasetSplit', description: 'train, validation or test.' });
+registerEnumType(DatasetFileStatusEnum, {
+  name: 'DatasetFileStatus',
+  description: 'WAITING (not sent yet, or still streaming) → RECEIVED (validated, waiting for the others or joined) | FAILED (refused: the dataset failed).',
+});
+
+/** A split as the API spells it everywhere (GraphQL enum values, the PUT answer): `TEST`, not the stored `test`. */
+export const splitEnumName = (split: SplitName): string => split.toUpperCase();
+
+@ObjectType({ description: 'One file of a split-file dataset: which split it holds and whether it is in.' })
+export class DatasetFile {
+  @Field(() => DatasetSplitEnum) split!: DatasetSplitEnum;
+  @Field(() => DatasetFileStatusEnum) status!: DatasetFileStatusEnum;
+  @Field(() => Int, { nullable: true, description: 'Valid rows of this file (RECEIVED only).' }) rowCount!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Bytes received, as sent (null while WAITING).' }) byteSize!: number | null;
+  @Field(() => Date, { nullable: true, description: 'When the file was validated or refused (null while WAITING).' }) receivedAt!: Date | null;
+  @Field({ description: 'When this file\'s upload URL expires: a file still WAITING then fails the dataset.' }) expiresAt!: Date;
+}
+
+export const presentDatasetFile = (u: DatasetUpload): DatasetFile => ({
+  split: u.split as DatasetSplitEnum,
+  status: partStatus(u) as DatasetFileStatusEnum,
+  rowCount: u.result?.rowCount ?? null,
+  byteSize: u.result?.byteSize ?? null,
+  receivedAt: u.finishedAt,
+  expiresAt: u.expiresAt,
+});
 
 @ObjectType({ description: 'A row the validator refused.' })
 export class DatasetRowError {
@@ -58,6 +92,8 @@ export class DatasetSplits {
 export class DatasetNode extends Node {
   rowId!: string;
   previewRows!: Record<string, unknown>[];
+  /** Sent as one file per split (so `files` has something to show). */
+  hasSplitFiles!: boolean;
   @Field() name!: string;
   @Field(() => DatasetTaskEnum) task!: DatasetTaskEnum;
   @Field(() => DatasetFormatEnum) format!: DatasetFormatEnum;
@@ -83,6 +119,7 @@ export const presentDataset = (d: Dataset): DatasetNode =>
     id: toGlobalId('Dataset', d.id),
     rowId: d.id,
     previewRows: d.preview ?? [],
+    hasSplitFiles: Array.isArray(d.options.splitFiles),
     name: d.name,
     task: d.task as DatasetTaskEnum,
     format: d.format as DatasetFormatEnum,
@@ -93,13 +130,40 @@ export const presentDataset = (d: Dataset): DatasetNode =>
     stats: d.stats as Record<string, unknown> | null,
     splits: d.splitCounts,
     columnMapping: d.columnMapping,
-    options: d.options,
+    options: presentOptions(d.options),
     errors: d.errors,
     errorCount: d.errorCount,
     failureReason: d.failureReason,
     createdAt: d.createdAt,
     readyAt: d.readyAt,
   });
+
+/** The options as the caller gave them: `splitFiles` in the input's enum spelling (`TRAIN`), not as stored. */
+function presentOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const { splitFiles } = options;
+  return Array.isArray(splitFiles) ? { ...options, splitFiles: splitFiles.map((s: SplitName) => splitEnumName(s)) } : options;
+}
+
+/**
+ * What the PUT of an upload answers, so a script needs no second call to learn the outcome. Splits
+ * are spelled as in GraphQL (`TEST`); the messages stay human ("test file, line 3: …").
+ */
+export function presentUploadAnswer(d: Dataset, part: PartOutcome | undefined) {
+  return {
+    dataset: {
+      id: toGlobalId('Dataset', d.id),
+      status: d.status,
+      rowCount: d.rowCount,
+      byteSize: d.byteSize,
+      sha256: d.sha256,
+      splits: d.splitCounts,
+      errorCount: d.errorCount,
+      errors: (d.errors ?? []).map((e) => (e.part ? { ...e, part: splitEnumName(e.part) } : e)),
+      failureReason: d.failureReason,
+    },
+    ...(part ? { part: { ...part, split: splitEnumName(part.split), waitingFor: part.waitingFor.map(splitEnumName) } } : {}),
+  };
+}
 
 @InputType()
 export class SplitRatiosInput {

@@ -25,23 +25,7 @@ import { Services } from './services';
 import { trainerRoutes } from './trainer-routes';
 import { stripeWebhookRoute } from './stripe-webhook-route';
 import { UploadRefused } from '../datasets/dataset.errors';
-import { Dataset } from '../datasets/dataset.entity';
-import { toGlobalId } from '../common/global-id';
-
-/** What the PUT of an upload answers, so a script needs no second call to learn the outcome. */
-function presentUploadResult(d: Dataset) {
-  return {
-    id: toGlobalId('Dataset', d.id),
-    status: d.status,
-    rowCount: d.rowCount,
-    byteSize: d.byteSize,
-    sha256: d.sha256,
-    splits: d.splitCounts,
-    errorCount: d.errorCount,
-    errors: d.errors,
-    failureReason: d.failureReason,
-  };
-}
+import { presentUploadAnswer } from '../datasets/dataset.types';
 
 export interface RunningServer {
   url: string;
@@ -118,7 +102,7 @@ export async function startServer(config: Config, services: Services, log: Logge
         callerTenantId: caller?.tenantId ?? null,
       });
       if (outcome.status === 413) res.setHeader('connection', 'close');
-      res.status(outcome.status).json({ dataset: presentUploadResult(outcome.dataset), ...(outcome.part ? { part: outcome.part } : {}), requestId });
+      res.status(outcome.status).json({ ...presentUploadAnswer(outcome.dataset, outcome.part), requestId });
     } catch (err) {
       if (err instanceof UploadRefused) return rejectRequest(res, err.status, err.code, err.message, requestId);
       if (err instanceof AppError) return rejectRequest(res, REQUEST_STATUS[err.code] ?? 400, err.code, err.message, requestId);

@@ -4,6 +4,8 @@ import { EntityManager, In } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { User } from '../auth/user.entity';
 import { AppError } from '../common/errors';
+import { DatasetUpload } from '../datasets/dataset-upload.entity';
+import { partsOf } from '../datasets/split-files';
 import { TenantTransaction } from '../db/database';
 import { Tenant } from '../tenancy/tenant.entity';
 import { Admission } from './rate-limit';
@@ -13,6 +15,8 @@ import { Services } from './services';
 export interface Loaders {
   user: DataLoader<string, User | null>;
   tenant: DataLoader<string, Tenant | null>;
+  /** Dataset id → its split files' uploads, in split order: one query per page of datasets. */
+  datasetFiles: DataLoader<string, DatasetUpload[]>;
 }
 
 export interface Context {
@@ -45,6 +49,10 @@ export function createLoaders(manager: () => Promise<EntityManager>): Loaders {
   return {
     user: byId(async (ids) => (await manager()).findBy(User, { id: In(ids) })),
     tenant: byId(async (ids) => (await manager()).findBy(Tenant, { id: In(ids) })),
+    datasetFiles: new DataLoader(async (ids) => {
+      const byDataset = await partsOf(await manager(), ids);
+      return ids.map((id) => byDataset.get(id) ?? []);
+    }),
   };
 }
 

@@ -46,6 +46,10 @@ function Summary({ dataset }: { dataset: Dataset }) {
       {dataset.splits && (
         <div><dt>Splits</dt><dd>{dataset.splits.train.toLocaleString('en')} train · {dataset.splits.validation.toLocaleString('en')} validation · {dataset.splits.test.toLocaleString('en')} test</dd></div>
       )}
+      {dataset.files && (
+        // Split files: which are in, so an unfinished upload says what it still waits for.
+        <div><dt>Files</dt><dd>{dataset.files.map((f) => `${titleCase(f.split)} ${f.status.toLowerCase()}${f.rowCount !== null && f.rowCount !== undefined ? ` (${f.rowCount.toLocaleString('en')} rows)` : ''}`).join(' · ')}</dd></div>
+      )}
       <div><dt>Uploaded</dt><dd>{formatDate(dataset.createdAt)}</dd></div>
       {dataset.sha256 && <div><dt>SHA-256</dt><dd><code className="hash">{dataset.sha256}</code></dd></div>}
       {dataset.columnMapping && (

@@ -15,6 +15,7 @@ export const DatasetDocument = graphql(`
       id name task format status rowCount byteSize sha256 createdAt readyAt
       stats
       splits { train validation test }
+      files { split status rowCount receivedAt }
       columnMapping
       options
       errorCount
