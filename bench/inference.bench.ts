@@ -293,6 +293,7 @@ async function main() {
     RUN_HEARTBEAT_TIMEOUT_SECONDS: '600',
     RATE_LIMIT_CAPACITY: '10000000', RATE_LIMIT_RESTORE_RATE: '10000000',
     INFERENCE_RATE_LIMIT_CAPACITY: '10000000', INFERENCE_RATE_LIMIT_RESTORE_RATE: '10000000',
+    BILLING_PLANS: JSON.stringify({ free: { inferenceRequestsPerMinute: 100_000_000 } }),
     INFERENCE_BATCH_WINDOW_MS: String(windowMs),
   });
   let server: ServerChild | null = null;

@@ -103,6 +103,23 @@ describe('OpenAI provider: keys, zero/few-shot baselines, comparison', () => {
     await fake.stop();
   });
 
+  it('fails a baseline whose server stopped mid-evaluation (lease expired), never a live one', async () => {
+    const insert = async (leaseSeconds: number) => {
+      const [row]: { id: string }[] = await t.api.database.dataSource.query(
+        `INSERT INTO baselines (tenant_id, dataset_id, dataset_sha256, task, provider, model, shots, seed, system_prompt, status, prompt_tokens, completion_tokens, lease_until)
+         VALUES ($1, $2, 'x', 'CLASSIFICATION', 'openai', 'gpt-4o-mini', 0, 42, 'p', 'RUNNING', 0, 0, now() + make_interval(secs => $3)) RETURNING id`,
+        [rowId(a.tenantId), rowId(datasetA), leaseSeconds],
+      );
+      return Buffer.from(`Baseline:${row.id}`).toString('base64');
+    };
+    const [orphan, live] = [await insert(-5), await insert(60)];
+    expect(await t.api.services.baselines.sweepInterrupted()).toBeGreaterThanOrEqual(1);
+    const read = async (id: string) => (await ok(`query($id: ID!) { baseline(id: $id) { status error { code message } } }`, { id }, a)).baseline;
+    expect(await read(orphan)).toEqual({ status: 'FAILED', error: { code: 'INTERRUPTED', message: expect.stringContaining('evaluate it again') } });
+    expect(await read(live)).toMatchObject({ status: 'RUNNING', error: null });
+    await t.api.database.dataSource.query(`DELETE FROM baselines WHERE id = ANY($1::uuid[])`, [[orphan, live].map(rowId)]);
+  });
+
   it('refuses baselines until the tenant (or the platform) has a key', async () => {
     const res = (await ok(op('EvaluateBaseline'), { input: { datasetId: datasetA, model: 'gpt-4o-mini' } }, a)).evaluateBaseline;
     expect(res.userErrors).toEqual([expect.objectContaining({ code: 'OPENAI_NOT_CONFIGURED' })]);

@@ -40,6 +40,11 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
     // Housekeeping (expired uploads, orphaned temporary blobs); safe on every replica.
     const sweeper = setInterval(() => services.datasets.sweep().catch((err) => log.warn({ err }, 'dataset sweep failed')), 10 * 60 * 1000);
     sweeper.unref();
+    // Baselines whose server stopped mid-evaluation (lease expired): at start, then every minute.
+    const sweepBaselines = () => services.baselines.sweepInterrupted().catch((err) => log.warn({ err }, 'baseline sweep failed'));
+    void sweepBaselines();
+    const baselineSweeper = setInterval(sweepBaselines, 60 * 1000);
+    baselineSweeper.unref();
     let stopping: Promise<void> | null = null;
     return {
       server,
@@ -48,6 +53,7 @@ export async function serveApi(config: Config, log: Logger): Promise<Api> {
       stop: () =>
         (stopping ??= (async () => {
           clearInterval(sweeper);
+          clearInterval(baselineSweeper);
           const step = async (name: string, fn: () => Promise<unknown>) => {
             const started = Date.now();
             await fn();

@@ -28,4 +28,6 @@ export class Baseline {
   @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
+  /** While RUNNING: renewed by the process evaluating it; past, the process is gone (see `sweepInterrupted`). */
+  @Column('timestamptz', { name: 'lease_until', nullable: true }) leaseUntil!: Date | null;
 }

@@ -47,11 +47,15 @@ export interface Plan {
   system: string;
 }
 
+/** How long a RUNNING baseline's lease lasts; its process renews it every third of that. */
+const LEASE_SECONDS = 60;
+
 /**
  * Zero- and few-shot baselines: a chat model answers the dataset's test split (or a seeded sample
  * of it) with the task prompt and k training examples, and our own metric functions score the
  * answers, so they sit beside trained versions on the same rows. `evaluateBaseline` validates
- * and stores the baseline RUNNING, then evaluates in the background (state in Postgres).
+ * and stores the baseline RUNNING, then evaluates in the background (state in Postgres; a lease tells a
+ * crashed process's baselines from live ones).
  */
 export class BaselineService {
   private readonly inFlight = new Set<Promise<void>>();
@@ -115,6 +119,7 @@ export class BaselineService {
         completionTokens: 0,
         createdBy: caller.userId,
         finishedAt: null,
+        leaseUntil: new Date(Date.now() + LEASE_SECONDS * 1000),
       });
       await m.save(baseline);
       return { baseline, plan, client };
@@ -135,8 +140,33 @@ export class BaselineService {
     return readDataset(task, stream as AsyncIterable<string>) as Promise<{ train: ChatRow[]; validation: ChatRow[]; test?: ChatRow[] }>;
   }
 
+  /**
+   * Fails the baselines whose evaluating process is gone (RUNNING with an expired lease): their
+   * answers so far are lost with it; the caller may evaluate again. Safe on every replica.
+   * Returns how many were ended.
+   */
+  async sweepInterrupted(): Promise<number> {
+    // A system write across tenants: the sweep belongs to no tenant.
+    const rows: unknown[] = await this.db.system((m) =>
+      m.query(
+        `UPDATE baselines SET status = 'FAILED', finished_at = now(), lease_until = NULL,
+                error = jsonb_build_object('code', 'INTERRUPTED', 'message', 'the server evaluating this baseline stopped before it finished; evaluate it again')
+          WHERE status = 'RUNNING' AND lease_until < now() RETURNING id`,
+      ),
+    );
+    const ended = Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length;
+    if (ended) this.log.warn({ baselines: ended }, 'failed baselines whose server stopped');
+    return ended;
+  }
+
   private async run(baseline: Baseline, plan: Plan, client: OpenAI): Promise<void> {
     const usage = { prompt: 0, completion: 0 };
+    const renew = setInterval(() => {
+      this.db
+        .withTenant({ tenantId: baseline.tenantId }, (m) => m.query(`UPDATE baselines SET lease_until = now() + make_interval(secs => $2) WHERE id = $1 AND status = 'RUNNING'`, [baseline.id, LEASE_SECONDS]))
+        .catch((err: unknown) => this.log.warn({ err, baselineId: baseline.id }, 'could not renew a baseline lease'));
+    }, (LEASE_SECONDS / 3) * 1000);
+    renew.unref();
     try {
       const answers = await mapLimit(plan.rows, this.settings.concurrency, async (row) => {
         const messages: ChatMessage[] = chatMessages(plan.task, plan.system, plan.shots, inputOf(plan.task, row));
@@ -153,6 +183,8 @@ export class BaselineService {
       if (error.code === 'INTERNAL') this.log.error({ err, baselineId: baseline.id, tenantId: baseline.tenantId }, 'baseline evaluation failed');
       else this.log.warn({ baselineId: baseline.id, tenantId: baseline.tenantId, code: error.code }, 'baseline evaluation failed');
       await this.finish(baseline, { status: 'FAILED', error }, usage).catch((e: unknown) => this.log.error({ err: e, baselineId: baseline.id }, 'could not record a failed baseline'));
+    } finally {
+      clearInterval(renew);
     }
   }
 
@@ -161,7 +193,7 @@ export class BaselineService {
     await this.db.withTenant({ tenantId: baseline.tenantId }, async (m: EntityManager) => {
       const columns = Object.keys(set);
       await m.query(
-        `UPDATE baselines SET ${columns.map((c, i) => `${c} = $${i + 4}`).join(', ')}, prompt_tokens = $2, completion_tokens = $3, finished_at = now() WHERE id = $1`,
+        `UPDATE baselines SET ${columns.map((c, i) => `${c} = $${i + 4}`).join(', ')}, prompt_tokens = $2, completion_tokens = $3, finished_at = now(), lease_until = NULL WHERE id = $1`,
         [baseline.id, usage.prompt, usage.completion, ...columns.map((c) => set[c])],
       );
       const tokens = usage.prompt + usage.completion;
