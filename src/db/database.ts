@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** Who a unit of work acts for. `tenantId` drives row-level security; `userId` widens it to the user's own rows. */
@@ -117,4 +118,30 @@ export class Database {
   system<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(fn);
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Runs a hot statement as a named prepared statement, on the manager's transaction connection or
+ * on the pool, so Postgres plans it once per connection instead of on every call: with row-level
+ * security a small lookup costs more to plan than to run. Postgres re-plans by itself when the
+ * role, the row-security environment or the schema changes, so a cached plan never crosses tenants
+ * (the tenant is a setting read at execution, not a constant of the plan). Returns the rows.
+ */
+export async function preparedQuery<R>(target: EntityManager | DataSource, text: string, values: unknown[]): Promise<R[]> {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `tf_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  const query = { name, text, values };
+  if (target instanceof DataSource) {
+    const pool = (target.driver as unknown as { master: { query(q: typeof query): Promise<{ rows: R[] }> } }).master;
+    return (await pool.query(query)).rows;
+  }
+  const runner = target.queryRunner;
+  if (!runner) return target.query(text, values);
+  const client = (await runner.connect()) as { query(q: typeof query): Promise<{ rows: R[] }> };
+  return (await client.query(query)).rows;
 }

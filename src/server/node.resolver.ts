@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { EntityManager } from 'typeorm';
+import { preparedQuery } from '../db/database';
 import { ApiKey } from '../auth/api-key.entity';
 import { presentApiKey } from '../auth/auth.types';
 import { Scope } from '../auth/scopes';
@@ -8,7 +9,7 @@ import { AppError, notFound } from '../common/errors';
 import { parseGlobalId } from '../common/global-id';
 import { Node } from '../common/relay';
 import { Invitation } from '../tenancy/invitation.entity';
-import { Membership } from '../tenancy/membership.entity';
+import { Membership, Role } from '../tenancy/membership.entity';
 import { Tenant } from '../tenancy/tenant.entity';
 import { Dataset } from '../datasets/dataset.entity';
 import { presentDataset } from '../datasets/dataset.types';
@@ -29,7 +30,12 @@ export interface NodeFetcher {
 const fetchers: Record<string, NodeFetcher> = {
   Tenant: { fetch: async (m, id) => { const t = await m.findOneBy(Tenant, { id }); return t && presentTenant(t); } },
   User: { fetch: async (m, id) => { const u = await m.findOneBy(User, { id }); return u && presentUser(u); } },
-  Membership: { fetch: async (m, id) => { const x = await m.findOneBy(Membership, { id }); return x && presentMembership(x); } },
+  Membership: {
+    fetch: async (m, id) => {
+      const [r] = await preparedQuery<{ id: string; tenant_id: string; user_id: string; role: Role; created_at: Date }>(m, `SELECT id, tenant_id, user_id, role, created_at FROM memberships WHERE id = $1`, [id]);
+      return r ? presentMembership(Object.assign(new Membership(), { id: r.id, tenantId: r.tenant_id, userId: r.user_id, role: r.role, createdAt: r.created_at })) : null;
+    },
+  },
   Invitation: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(Invitation, { id }); return x && presentInvitation(x); } },
   ApiKey: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(ApiKey, { id }); return x && presentApiKey(x); } },
   Dataset: { scope: 'datasets:read', fetch: async (m, id) => { const x = await m.findOneBy(Dataset, { id }); return x && presentDataset(x); } },

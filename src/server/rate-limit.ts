@@ -1,4 +1,4 @@
-import { Database } from '../db/database';
+import { Database, preparedQuery } from '../db/database';
 import { Role } from '../tenancy/membership.entity';
 
 /** Shopify-style bucket state, reported in `extensions.cost.throttleStatus` of every response. */
@@ -55,9 +55,13 @@ function takeStatement(n: number): string {
   let sql = statements.get(n);
   if (!sql) {
     const names = Array.from({ length: n }, (_, i) => `b${i}`);
+    // synchronous_commit off for this statement's own transaction: a bucket's last few milliseconds
+    // of state may be lost in a crash (a caller gets a few requests back), and no request waits for
+    // a WAL flush just to be counted.
     sql = `WITH m AS (SELECT role FROM memberships WHERE $1::uuid IS NOT NULL AND user_id = $1::uuid AND tenant_id = $2::uuid),
+      async AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
       ${names.map((b, i) => bucketCte(b, 3 + i * 4)).join(',\n')}
-      SELECT (SELECT role FROM m) AS role, ${names.map((b, i) => `${b}.available AS a${i}, ${b}.last_allowed AS ok${i}`).join(', ')}
+      SELECT (SELECT role FROM m) AS role, (SELECT v FROM async) AS commit_mode, ${names.map((b, i) => `${b}.available AS a${i}, ${b}.last_allowed AS ok${i}`).join(', ')}
         FROM ${names.join(' CROSS JOIN ')}`;
     statements.set(n, sql);
   }
@@ -97,7 +101,7 @@ export class RateLimiter {
       const { capacity, restoreRate } = this.limitsOf(takes[i]);
       params.push(takes[i].key, capacity, restoreRate, takes[i].cost);
     }
-    const rows: Record<string, unknown>[] = await this.db.dataSource.query(takeStatement(takes.length), params);
+    const rows = await preparedQuery<Record<string, unknown>>(this.db.dataSource, takeStatement(takes.length), params);
     const row = rows[0];
     const admissions: Admission[] = new Array(takes.length);
     order.forEach((i, j) => {

@@ -17,6 +17,7 @@ import {
   presentMembership,
   presentTenant,
   presentUser,
+  tenantRef,
   TenantNode,
   UpdateMemberRoleInput,
   UserNode,
@@ -24,38 +25,43 @@ import {
 
 @ObjectType({ description: 'The caller: a signed-in user, or an API key, acting for one tenant.' })
 export class Viewer {
-  @Field(() => UserNode, { nullable: true, description: 'Null when the caller is an API key.' }) user!: UserNode | null;
-  @Field(() => ApiKeyNode, { nullable: true, description: 'Null when the caller is a user.' }) apiKey!: ApiKeyNode | null;
-  @Field(() => TenantNode, { description: 'The tenant this request acts for.' }) tenant!: TenantNode;
   @Field(() => Role, { nullable: true, description: 'The user\'s role in the tenant; null for API keys.' }) role!: Role | null;
   @Field(() => [String]) scopes!: string[];
+  tenantId!: string;
   userId!: string | null;
+  apiKeyId!: string | null;
 }
 
+/** Who is calling: its rows (user, API key, tenant) are read only when the query asks for them. */
 @Resolver(() => Viewer)
 export class ViewerResolver {
   @Query(() => Viewer, { description: 'Who is calling, for which tenant, with which scopes.' })
-  async viewer(@Ctx() ctx: Context): Promise<Viewer> {
+  viewer(@Ctx() ctx: Context): Viewer {
     const p = principalOf(ctx);
-    const [tenant, user, apiKey] = await Promise.all([
-      ctx.loaders.tenant.load(p.tenantId),
-      p.userId ? ctx.loaders.user.load(p.userId) : null,
-      p.apiKeyId ? (await tenantManager(ctx)).findOneBy(ApiKey, { id: p.apiKeyId }) : null,
-    ]);
-    if (!tenant) throw notFound('Tenant');
-    return {
-      user: user ? presentUser(user) : null,
-      apiKey: apiKey ? presentApiKey(apiKey) : null,
-      tenant: presentTenant(tenant),
-      role: p.role,
-      scopes: [...p.scopes].sort(),
-      userId: p.userId,
-    };
+    return { role: p.role, scopes: [...p.scopes].sort(), tenantId: p.tenantId, userId: p.userId, apiKeyId: p.apiKeyId };
+  }
+
+  @FieldResolver(() => UserNode, { nullable: true, description: 'Null when the caller is an API key.' })
+  async user(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<UserNode | null> {
+    const user = viewer.userId ? await ctx.loaders.user.load(viewer.userId) : null;
+    return user ? presentUser(user) : null;
+  }
+
+  @FieldResolver(() => ApiKeyNode, { nullable: true, description: 'Null when the caller is a user.' })
+  async apiKey(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<ApiKeyNode | null> {
+    const apiKey = viewer.apiKeyId ? await (await tenantManager(ctx)).findOneBy(ApiKey, { id: viewer.apiKeyId }) : null;
+    return apiKey ? presentApiKey(apiKey) : null;
+  }
+
+  @FieldResolver(() => TenantNode, { description: 'The tenant this request acts for.' })
+  tenant(@Root() viewer: Viewer): TenantNode {
+    // Its row is read only if the query asks for more than its id and relations (TenantResolver).
+    return tenantRef(viewer.tenantId);
   }
 
   @FieldResolver(() => [TenantNode], { description: 'Every tenant the user belongs to (for a tenant switcher); for an API key, its own.' })
   async tenants(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<TenantNode[]> {
-    if (!viewer.userId) return [viewer.tenant];
+    if (!viewer.userId) return [tenantRef(viewer.tenantId)];
     const rows = await ctx.services.tenancy.tenantsOfUser(await tenantManager(ctx), viewer.userId);
     return rows.map((r) => presentTenant(r.tenant));
   }
@@ -63,6 +69,34 @@ export class ViewerResolver {
 
 @Resolver(() => TenantNode)
 export class TenantResolver {
+  /** The tenant's row: the node's own when it was built from one, else read once per request (loader). */
+  private async row(tenant: TenantNode, ctx: Context): Promise<TenantNode> {
+    if (tenant.name !== undefined) return tenant;
+    const row = await ctx.loaders.tenant.load(tenant.rowId);
+    if (!row) throw notFound('Tenant');
+    return presentTenant(row);
+  }
+
+  @FieldResolver()
+  async name(@Root() tenant: TenantNode, @Ctx() ctx: Context): Promise<string> {
+    return (await this.row(tenant, ctx)).name;
+  }
+
+  @FieldResolver()
+  async slug(@Root() tenant: TenantNode, @Ctx() ctx: Context): Promise<string> {
+    return (await this.row(tenant, ctx)).slug;
+  }
+
+  @FieldResolver()
+  async plan(@Root() tenant: TenantNode, @Ctx() ctx: Context): Promise<string> {
+    return (await this.row(tenant, ctx)).plan;
+  }
+
+  @FieldResolver()
+  async createdAt(@Root() tenant: TenantNode, @Ctx() ctx: Context): Promise<Date> {
+    return (await this.row(tenant, ctx)).createdAt;
+  }
+
   @FieldResolver(() => MembershipConnection, { description: 'Members of the tenant, oldest first.' })
   async members(@Root() tenant: TenantNode, @Args() page: PageArgs, @Ctx() ctx: Context) {
     assertCurrentTenant(ctx, tenant.rowId);

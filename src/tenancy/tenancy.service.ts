@@ -7,7 +7,7 @@ import { User } from '../auth/user.entity';
 import { AppError, notFound, Problems } from '../common/errors';
 import { idOf } from '../common/global-id';
 import { cursorAfter, Page, PageArgs, pageOf, paginate } from '../common/relay';
-import { Database } from '../db/database';
+import { Database, preparedQuery } from '../db/database';
 import { Invitation } from './invitation.entity';
 import { Membership, Role } from './membership.entity';
 import { Tenant } from './tenant.entity';
@@ -156,7 +156,8 @@ export class TenancyService {
    */
   async listMembers<T>(m: EntityManager, tenantId: string, args: PageArgs, present: (x: Membership & { user: User }) => T): Promise<Page<T>> {
     const [afterAt, afterId] = cursorAfter(args);
-    const rows: { id: string; tenant_id: string; user_id: string; role: Role; created_at: Date; email: string; user_created_at: Date }[] = await m.query(
+    const rows = await preparedQuery<{ id: string; tenant_id: string; user_id: string; role: Role; created_at: Date; email: string; user_created_at: Date }>(
+      m,
       `SELECT ms.id, ms.tenant_id, ms.user_id, ms.role, ms.created_at, u.email, u.created_at AS user_created_at
          FROM memberships ms JOIN users u ON u.id = ms.user_id
         WHERE ms.tenant_id = $1 AND ($2::timestamptz IS NULL OR (ms.created_at, ms.id) > ($2::timestamptz, $3::uuid))

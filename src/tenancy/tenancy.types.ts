@@ -46,6 +46,8 @@ export class InvitationNode extends Node {
 export const MembershipConnection = ConnectionType('Membership', MembershipNode);
 export const InvitationConnection = ConnectionType('Invitation', InvitationNode);
 
+/** A tenant known by id only (the caller's own, which exists): its scalar fields load on demand. */
+export const tenantRef = (tenantId: string): TenantNode => Object.assign(new TenantNode(), { id: toGlobalId('Tenant', tenantId), rowId: tenantId });
 export const presentTenant = (t: Tenant): TenantNode =>
   Object.assign(new TenantNode(), { id: toGlobalId('Tenant', t.id), rowId: t.id, name: t.name, slug: t.slug, plan: t.plan, createdAt: t.createdAt });
 export const presentUser = (u: { id: string; email: string; createdAt: Date }): UserNode =>
