@@ -165,6 +165,11 @@ describe('OpenAI fine-tuning runs', () => {
     expect(run.evaluation.split).toBe('test');
     expect(run.evaluation.metrics).toEqual(translationAnswerMetrics(testRows, testRows.map((r) => r.source.toUpperCase())).metrics);
     expect(run.evaluation.metrics.bleu).toBeGreaterThan(run.evaluation.baseline.bleu);
+
+    // On the dataset's page, the OpenAI version stands with the other contenders on the same test rows.
+    const compared = (await ok(`query($id: ID!) { compareOnDataset(datasetId: $id, metric: "bleu") { contenders { kind label value rank sameRows modelVersion { id } } } }`, { id: datasetA }, a)).compareOnDataset;
+    const mine = compared.contenders.find((c: { modelVersion: { id: string } | null }) => c.modelVersion?.id === versionId);
+    expect(mine).toMatchObject({ kind: 'MODEL_VERSION', label: 'orders-en-caps v1', sameRows: true, value: run.evaluation.metrics.bleu, rank: expect.any(Number) });
   });
 
   it('answers translate through chat completions on the fine-tuned model, and meters both OpenAI token meters', async () => {
