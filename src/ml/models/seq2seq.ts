@@ -296,24 +296,25 @@ export class Seq2SeqModel {
     return tf.div(tf.sum(tf.mul(perToken, tokMask)), tf.maximum(tf.sum(tokMask), 1)) as tf.Scalar;
   }
 
-  /** One decoder step for `prev` ids → log-probabilities `[N,V]` and the new state. */
-  private stepLogProbs(prev: tf.Tensor1D, h: tf.Tensor2D, enc: tf.Tensor3D, keys: tf.Tensor3D, maskAdd: tf.Tensor3D): { logp: tf.Tensor2D; h: tf.Tensor2D } {
+  /** One decoder step for `prev` ids → logits `[N,V]` and the new state. */
+  private step(prev: tf.Tensor1D, h: tf.Tensor2D, enc: tf.Tensor3D, keys: tf.Tensor3D, maskAdd: tf.Tensor3D): { logits: tf.Tensor2D; h: tf.Tensor2D } {
     const H = this.config.hiddenSize;
     const w = this.gru('dec');
     const emb = tf.gather(this.w('tgtEmb'), prev) as tf.Tensor2D;
     const hNew = gruStep(tf.add(mm(emb, w.wx), w.b) as tf.Tensor2D, h, w, H);
-    const logits = this.readout(hNew.reshape([hNew.shape[0], 1, H]) as tf.Tensor3D, enc, keys, maskAdd, null);
-    return { logp: tf.logSoftmax(logits) as tf.Tensor2D, h: hNew };
+    return { logits: this.readout(hNew.reshape([hNew.shape[0], 1, H]) as tf.Tensor3D, enc, keys, maskAdd, null), h: hNew };
+  }
+
+  /** One decoder step → log-probabilities `[N,V]` (beam search scores them) and the new state. */
+  private stepLogProbs(prev: tf.Tensor1D, h: tf.Tensor2D, enc: tf.Tensor3D, keys: tf.Tensor3D, maskAdd: tf.Tensor3D): { logp: tf.Tensor2D; h: tf.Tensor2D } {
+    const r = this.step(prev, h, enc, keys, maskAdd);
+    return { logp: tf.logSoftmax(r.logits) as tf.Tensor2D, h: r.h };
   }
 
   /** One greedy decoder step: the most likely next id of each row (argmax of the logits: no softmax needed) and the new state. */
   private greedyStep(prev: tf.Tensor1D, h: tf.Tensor2D, enc: tf.Tensor3D, keys: tf.Tensor3D, maskAdd: tf.Tensor3D): { ids: tf.Tensor1D; h: tf.Tensor2D } {
-    const H = this.config.hiddenSize;
-    const w = this.gru('dec');
-    const emb = tf.gather(this.w('tgtEmb'), prev) as tf.Tensor2D;
-    const hNew = gruStep(tf.add(mm(emb, w.wx), w.b) as tf.Tensor2D, h, w, H);
-    const logits = this.readout(hNew.reshape([hNew.shape[0], 1, H]) as tf.Tensor3D, enc, keys, maskAdd, null);
-    return { ids: tf.argMax(logits, 1).toInt() as tf.Tensor1D, h: hNew };
+    const r = this.step(prev, h, enc, keys, maskAdd);
+    return { ids: tf.argMax(r.logits, 1).toInt() as tf.Tensor1D, h: r.h };
   }
 
   /**
