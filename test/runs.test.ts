@@ -128,6 +128,11 @@ describe('launching runs (dispatcher off: runs stay queued)', () => {
       for (let i = 0; i < 50 && !seen.a.includes('CANCELLED'); i++) await new Promise((r) => setTimeout(r, 100));
       expect(seen.a).toContain('CANCELLED');
       expect(seen.b).toEqual([]);
+      // Subscribing to a run of another tenant (or to no run) fails at once, as NOT_FOUND: it never just waits.
+      const refusal = await new Promise<unknown[]>((resolve) => {
+        clients[1].subscribe({ query, variables: { id } }, { next: (m) => m.errors && resolve([...m.errors]), error: (e) => resolve(Array.isArray(e) ? e : [e]), complete: () => resolve([]) });
+      });
+      expect(refusal[0]).toMatchObject({ message: 'TrainingRun not found', extensions: { code: 'NOT_FOUND' } });
     } finally {
       await Promise.all(clients.map((c) => c.dispose()));
       await replica.stop();

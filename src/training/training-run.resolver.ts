@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { AppError, toPayload } from '../common/errors';
+import { AppError, notFound, toPayload } from '../common/errors';
+import { filter, pipe } from '@graphql-yoga/subscription';
 import { idOf, toGlobalId } from '../common/global-id';
 import { PageArgs } from '../common/relay';
 import { Dataset } from '../datasets/dataset.entity';
@@ -9,6 +10,7 @@ import { getTask } from '../ml/registry';
 import { ModelVersion } from '../models/model-version.entity';
 import { Model } from '../models/model.entity';
 import { ModelVersionNode, presentVersion } from '../models/model.types';
+import { requireScopes } from '../server/auth-checker';
 import { Context, principalOf, tenantManager } from '../server/context';
 import { BASE_MODELS } from './base-models';
 import { downsample } from './downsample';
@@ -169,10 +171,8 @@ export class TrainingRunResolver {
 
   @Authorized('runs:read')
   @Subscription(() => TrainingRunNode, {
-    topics: RUN_UPDATED,
-    filter: ({ payload, args, context }: { payload: RunNotice; args: { id: string }; context: Context }) =>
-      payload.tenantId === context.principal?.tenantId && payload.runId === safeRowId(args.id),
-    description: 'The run each time its status, progress or evaluation changes.',
+    subscribe: ({ args, context }) => followRun(context as Context, args.id as string, RUN_UPDATED),
+    description: 'The run each time its status, progress or evaluation changes. A missing or foreign run is NOT_FOUND at once.',
   })
   async runUpdated(@Root() notice: RunNotice, @Arg('id', () => ID) _id: string, @Ctx() ctx: Context): Promise<TrainingRunNode> {
     const run = await ctx.services.db.withTenant({ tenantId: notice.tenantId }, (m) => m.findOneByOrFail(TrainingRun, { id: notice.runId }));
@@ -181,21 +181,29 @@ export class TrainingRunResolver {
 
   @Authorized('runs:read')
   @Subscription(() => MetricPoint, {
-    topics: RUN_METRICS,
-    filter: ({ payload, args, context }: { payload: RunNotice & { point: MetricPoint }; args: { runId: string }; context: Context }) =>
-      payload.tenantId === context.principal?.tenantId && payload.runId === safeRowId(args.runId),
-    description: 'Each metric point as the trainer logs it.',
+    subscribe: ({ args, context }) => followRun(context as Context, args.runId as string, RUN_METRICS),
+    description: 'Each metric point as the trainer logs it. A missing or foreign run is NOT_FOUND at once.',
   })
   runMetricLogged(@Root() notice: RunNotice & { point: MetricPoint }, @Arg('runId', () => ID) _runId: string): MetricPoint {
     return { ...notice.point, at: null };
   }
 }
 
-function safeRowId(globalId: string): string | null {
-  try {
-    return idOf('TrainingRun', globalId);
-  } catch {
-    return null;
-  }
+/**
+ * The notices of one run for a subscription: the run must be visible to the caller (row-level
+ * security: another tenant's run is NOT_FOUND, like a missing one) when the subscription starts,
+ * so a typo in the id fails at once instead of waiting forever for events that never come.
+ */
+async function followRun(ctx: Context, globalId: string, topic: typeof RUN_UPDATED | typeof RUN_METRICS): Promise<AsyncIterable<unknown>> {
+  // `@Authorized` guards each event's resolver; the scope is checked here too, before anything is followed.
+  requireScopes(ctx, ['runs:read']);
+  const principal = principalOf(ctx);
+  const runId = idOf('TrainingRun', globalId, topic === RUN_UPDATED ? 'id' : 'runId');
+  const run = await ctx.services.db.withTenant({ tenantId: principal.tenantId, userId: principal.userId }, (m) => m.findOneBy(TrainingRun, { id: runId }));
+  if (!run) throw notFound('TrainingRun', topic === RUN_UPDATED ? 'id' : 'runId');
+  return pipe(
+    ctx.services.pubSub.subscribe(topic) as AsyncIterable<RunNotice>,
+    filter((notice: RunNotice) => notice.tenantId === principal.tenantId && notice.runId === runId),
+  );
 }
 
