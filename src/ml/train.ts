@@ -290,7 +290,8 @@ async function runLoop<Row>(
       const elapsed = loop.seconds + (t - started) - secondsBefore;
       const perStep = doneNow > 0 ? elapsed / doneNow : null;
       await cb.onProgress({
-        step: loop.step, totalSteps: loop.totalSteps, epoch: loop.epoch + 1, totalEpochs: hp.epochs,
+        // 1-based epoch in progress; after the last epoch ends it stays at the last (never "epoch 4 of 3").
+        step: loop.step, totalSteps: loop.totalSteps, epoch: Math.min(loop.epoch + 1, hp.epochs), totalEpochs: hp.epochs,
         etaSeconds: perStep === null ? null : Math.max(0, (loop.totalSteps - loop.step) * perStep),
       });
     };

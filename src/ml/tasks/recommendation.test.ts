@@ -35,7 +35,11 @@ maybe('recommendation on a MovieLens slice', () => {
   });
 
   it('beats the global-mean baseline on held-out ratings, deterministically', async () => {
-    const a = await train({ task: 'recommendation', hyperparameters: HP }, { train: train_, validation: test });
+    const epochs: [number, number][] = [];
+    const a = await train({ task: 'recommendation', hyperparameters: HP }, { train: train_, validation: test }, { onProgress: (p) => void epochs.push([p.epoch, p.totalEpochs]) });
+    // Progress counts epochs from 1 and ends at the last one, never past it.
+    expect(epochs.every(([e, total]) => e >= 1 && e <= total)).toBe(true);
+    expect(epochs.at(-1)).toEqual([HP.epochs, HP.epochs]);
     const b = await train({ task: 'recommendation', hyperparameters: HP }, { train: train_, validation: test });
     expect(a.evaluation.metrics.rmse).toBeLessThan(a.baseline.rmse - 0.05);
     expect(b.evaluation.metrics).toEqual(a.evaluation.metrics);
