@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
+import compression from 'compression';
 import express, { NextFunction, Request, Response } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -56,6 +57,8 @@ export async function startServer(config: Config, services: Services, log: Logge
   const metrics = new ApiMetrics();
   const app = express();
   app.disable('x-powered-by');
+  // gzip/deflate/brotli for clients that ask (Accept-Encoding), above 1 KiB: previews, metric series, lists.
+  app.use(compression());
   const httpServer = http.createServer(app);
 
   const passport = new Passport();
