@@ -95,6 +95,8 @@ const now = () => Math.floor(Date.now() / 1000);
 export class FakeOpenAi {
   readonly requests: RecordedRequest[] = [];
   readonly files = new Map<string, FakeFile>();
+  /** Ids of files deleted through `DELETE /v1/files/:id`, in order. */
+  readonly deletedFiles: string[] = [];
   readonly jobs = new Map<string, FakeJob>();
   /** How newly created jobs progress. */
   script: JobScript = { epochs: 2, stepsPerEpoch: 3, stepsPerRetrieve: 2 };
@@ -273,9 +275,17 @@ export class FakeOpenAi {
       this.files.set(file.id, file);
       return send(200, { object: 'file', id: file.id, purpose: file.purpose, filename: file.filename, bytes: file.bytes, created_at: file.created_at, status: 'processed', status_details: null });
     }
+    const fileMatch = /^\/v1\/files\/([^/]+)$/.exec(path);
+    if (method === 'DELETE' && fileMatch) {
+      const file = this.files.get(fileMatch[1]);
+      if (!file || this.deletedFiles.includes(file.id)) return error(404, `No such File object: ${fileMatch[1]}`, 'invalid_request_error', null);
+      // Kept in `files` (uploads() is the history the tests read); gone for the API.
+      this.deletedFiles.push(file.id);
+      return send(200, { object: 'file', id: file.id, deleted: true });
+    }
     if (method === 'POST' && path === '/v1/fine_tuning/jobs') {
       for (const key of ['training_file', 'validation_file'] as const) {
-        if (body[key] && !this.files.has(body[key])) return error(400, `invalid ${key}: ${body[key]}`, 'invalid_request_error', 'invalid_file');
+        if (body[key] && (!this.files.has(body[key]) || this.deletedFiles.includes(body[key]))) return error(400, `invalid ${key}: ${body[key]}`, 'invalid_request_error', 'invalid_file');
       }
       if (!body.training_file || !body.model) return error(400, "'model' and 'training_file' are required", 'invalid_request_error', null);
       if (body.suffix && body.suffix.length > 64) return error(400, 'suffix must be at most 64 characters', 'invalid_request_error', 'invalid_suffix');

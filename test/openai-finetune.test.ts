@@ -166,6 +166,12 @@ describe('OpenAI fine-tuning runs', () => {
     expect(run.evaluation.metrics).toEqual(translationAnswerMetrics(testRows, testRows.map((r) => r.source.toUpperCase())).metrics);
     expect(run.evaluation.metrics.bleu).toBeGreaterThan(run.evaluation.baseline.bleu);
 
+    // The uploaded copies of the tenant's rows do not outlive the run at OpenAI.
+    for (let i = 0; i < 100 && !fake.deletedFiles.includes(validation.file.id); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(fake.deletedFiles).toEqual(expect.arrayContaining([train.file.id, validation.file.id]));
+    const ended = (await ok(`query($id: ID!) { run(id: $id) { events(first: 100) { nodes { message } } } }`, { id: runId }, a)).run.events.nodes.map((e: { message: string }) => e.message);
+    expect(ended).toContain('deleted the 2 uploaded files at OpenAI');
+
     // On the dataset's page, the OpenAI version stands with the other contenders on the same test rows.
     const compared = (await ok(`query($id: ID!) { compareOnDataset(datasetId: $id, metric: "bleu") { contenders { kind label value rank sameRows modelVersion { id } } } }`, { id: datasetA }, a)).compareOnDataset;
     const mine = compared.contenders.find((c: { modelVersion: { id: string } | null }) => c.modelVersion?.id === versionId);
@@ -202,7 +208,10 @@ describe('OpenAI fine-tuning runs', () => {
     expect(cancelled).toEqual({ run: { id: run.id, status: 'CANCELLED' }, userErrors: [] });
     expect(jobOf(run.providerJobId).job.status).toBe('cancelled');
     expect(fake.requests.some((r) => r.method === 'POST' && r.path === `/v1/fine_tuning/jobs/${run.providerJobId}/cancel` && r.status === 200)).toBe(true);
-    // No longer followed.
+    // Its uploaded files are deleted once OpenAI confirmed; then it is no longer followed.
+    const job = jobOf(run.providerJobId).job;
+    for (let i = 0; i < 100 && !fake.deletedFiles.includes(job.training_file); i++) await sleep(50);
+    expect(fake.deletedFiles).toContain(job.training_file);
     await sleep(400);
     const retrieves = fake.requests.filter((r) => r.path === `/v1/fine_tuning/jobs/${run.providerJobId}` && r.method === 'GET').length;
     await sleep(400);

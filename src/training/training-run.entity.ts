@@ -42,6 +42,8 @@ export interface ProviderRunState {
   failures?: number;
   /** The run was cancelled here but the provider has not confirmed the job's cancellation yet. */
   cancelPending?: boolean;
+  /** The uploaded training/validation files were deleted at the provider once the run ended. */
+  filesDeleted?: boolean;
 }
 
 /** One fine-tuning job: dataset + base + hyperparameters → a new model version. */

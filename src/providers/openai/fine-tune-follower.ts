@@ -84,7 +84,8 @@ export class FineTuneFollower {
       `UPDATE training_runs SET provider_lease_until = clock_timestamp() + make_interval(secs => $2)
         WHERE id IN (SELECT id FROM training_runs
                       WHERE provider = 'openai' AND queue = $1
-                        AND (status IN ('QUEUED', 'PROVISIONING', 'RUNNING') OR provider_state ? 'cancelPending')
+                        AND (status IN ('QUEUED', 'PROVISIONING', 'RUNNING') OR provider_state ? 'cancelPending'
+                             OR (provider_state ? 'trainingFileId' AND NOT provider_state ? 'filesDeleted'))
                         AND (provider_lease_until IS NULL OR provider_lease_until <= clock_timestamp())
                       ORDER BY provider_lease_until NULLS FIRST, created_at LIMIT 20
                       FOR UPDATE SKIP LOCKED)
@@ -128,13 +129,20 @@ export class FineTuneFollower {
     if (!loaded) return;
     const { run, client, blobKey } = loaded;
     if (!client) {
-      await this.end(run, 'FAILED', 'no OpenAI API key: the tenant\'s key was removed', { code: 'OPENAI_NOT_CONFIGURED', message: 'no OpenAI API key: an admin sets one with setOpenAiApiKey' });
+      const files = [run.providerState?.trainingFileId, run.providerState?.validationFileId].filter((id): id is string => Boolean(id));
+      // Ended: nothing more can be asked of OpenAI without a key (a pending cancel, the files' deletion).
+      if (TERMINAL.has(run.status)) await this.giveUpOnFiles(run, files, 'the tenant\'s OpenAI key was removed');
+      else await this.end(run, 'FAILED', 'no OpenAI API key: the tenant\'s key was removed', { code: 'OPENAI_NOT_CONFIGURED', message: 'no OpenAI API key: an admin sets one with setOpenAiApiKey' });
       return;
     }
     try {
-      if (run.status === 'CANCELLED') await this.confirmCancel(client, run);
-      else if (!run.providerJobId) await this.submit(client, run, blobKey);
+      if (run.status === 'CANCELLED') {
+        if (run.providerState?.cancelPending) await this.confirmCancel(client, run);
+      } else if (TERMINAL.has(run.status)) {
+        // Ended: only its uploaded files may be left to delete (below).
+      } else if (!run.providerJobId) await this.submit(client, run, blobKey);
       else await this.poll(client, run);
+      await this.deleteFilesOnceEnded(client, tenantId, runId);
     } catch (err) {
       const error = describeOpenAiError(err, client.apiKey);
       // Not OpenAI's answer (our database, a missing dataset): logged whole, retried like a transient failure.
@@ -175,6 +183,41 @@ export class FineTuneFollower {
       return false;
     });
     if (cancelNow) await this.confirmCancel(client, { ...run, providerJobId: job.id } as TrainingRun);
+  }
+
+  /**
+   * Once a run has ended (and OpenAI confirmed a cancel), the training and validation files it
+   * uploaded are deleted at OpenAI: they are copies of the tenant's data, and OpenAI keeps files
+   * until deleted, within an organisation-wide storage limit. A file already gone counts as deleted;
+   * any other failure is retried on a later round.
+   */
+  private async deleteFilesOnceEnded(client: OpenAI, tenantId: string, runId: string): Promise<void> {
+    const run = await this.db.withTenant({ tenantId }, (m) => m.findOneBy(TrainingRun, { id: runId }));
+    const state = run?.providerState;
+    if (!run || !state || !TERMINAL.has(run.status) || state.cancelPending || state.filesDeleted) return;
+    const ids = [state.trainingFileId, state.validationFileId].filter((id): id is string => Boolean(id));
+    try {
+      for (const id of ids) await client.files.delete(id).catch((err: unknown) => {
+        if (!(err instanceof OpenAI.NotFoundError)) throw err;
+      });
+    } catch (err) {
+      // Worth another round only while it may pass; otherwise say so once and stop asking.
+      if (transient(err) && (state.failures ?? 0) + 1 < this.settings.maxFailures) throw err;
+      await this.giveUpOnFiles(run, ids, describeOpenAiError(err, client.apiKey).message);
+      return;
+    }
+    await this.db.withTenant({ tenantId }, async (m) => {
+      await this.saveState(m, runId, { filesDeleted: true, failures: 0 });
+      if (ids.length) await addEvent(m, run, 'info', `deleted the ${ids.length} uploaded file${ids.length === 1 ? '' : 's'} at OpenAI`, { provider: 'openai', files: ids });
+    });
+  }
+
+  /** The files cannot be deleted by us (key gone, refused): stop trying, and tell the tenant which ones to delete. */
+  private async giveUpOnFiles(run: TrainingRun, ids: string[], reason: string): Promise<void> {
+    await this.db.withTenant({ tenantId: run.tenantId }, async (m) => {
+      await m.query(`UPDATE training_runs SET provider_state = (coalesce(provider_state, '{}'::jsonb) - 'cancelPending') || '{"filesDeleted": true}'::jsonb WHERE id = $1`, [run.id]);
+      if (ids.length) await addEvent(m, run, 'warn', `could not delete the uploaded files ${ids.join(', ')} at OpenAI (${reason}); delete them in OpenAI's dashboard`, { provider: 'openai', files: ids });
+    });
   }
 
   /** The run is CANCELLED here: make sure its OpenAI job is too (asked again until OpenAI confirms). */
