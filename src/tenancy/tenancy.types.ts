@@ -29,6 +29,8 @@ export class MembershipNode extends Node {
   rowId!: string;
   userId!: string;
   tenantId!: string;
+  /** The member, when the membership was read with its user (a members page): no lookup per edge. */
+  user?: UserNode;
   @Field(() => Role) role!: Role;
   @Field() createdAt!: Date;
 }
