@@ -22,6 +22,37 @@ function beginScopedSql(scope: TenantScope): string {
   return `BEGIN; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${scope.tenantId}', true), set_config('app.user_id', '${user}', true)`;
 }
 
+type PgClient = { query: (...args: unknown[]) => unknown };
+const restorers = new WeakMap<QueryRunner, () => void>();
+
+/**
+ * Sends a transaction's queries to its connection one after another. Sibling GraphQL resolvers
+ * share the request's connection and query it concurrently; pg 8 queues such calls itself but
+ * deprecates it (pg 9 throws). Promise-style calls only (what TypeORM and `preparedQuery` use);
+ * undone when the connection goes back to the pool (`release`).
+ */
+function oneAtATime(runner: QueryRunner, client: PgClient): void {
+  const original = client.query;
+  let tail: Promise<unknown> = Promise.resolve();
+  client.query = (...args: unknown[]) => {
+    const callbackStyle = typeof args.at(-1) === 'function' || typeof (args[0] as { submit?: unknown })?.submit === 'function';
+    if (callbackStyle) return original.apply(client, args);
+    const run = tail.then(() => original.apply(client, args));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  restorers.set(runner, () => {
+    client.query = original;
+  });
+}
+
+/** Gives the connection back to the pool as it came (see `oneAtATime`). */
+async function release(runner: QueryRunner): Promise<void> {
+  restorers.get(runner)?.();
+  restorers.delete(runner);
+  await runner.release();
+}
+
 /**
  * A transaction opened lazily, bound to one tenant: the first `manager()` call begins it,
  * switches to the RLS-bound role and sets `app.tenant_id`; `finish()` commits or rolls back.
@@ -42,14 +73,14 @@ export class TenantTransaction {
   private async open(): Promise<QueryRunner> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      await runner.connect();
+      oneAtATime(runner, await runner.connect());
       await runner.query(beginScopedSql(this.scope));
       // Tell TypeORM the transaction it did not start is open, so commit/rollback and nested saves behave.
       Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
       return runner;
     } catch (err) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      await runner.release();
+      await release(runner);
       throw err;
     }
   }
@@ -68,7 +99,7 @@ export class TenantTransaction {
     try {
       if (runner.isTransactionActive) await runner.commitTransaction();
     } finally {
-      await runner.release();
+      await release(runner);
     }
   }
 
@@ -89,7 +120,7 @@ export class TenantTransaction {
         else await runner.rollbackTransaction();
       }
     } finally {
-      await runner.release();
+      await release(runner);
     }
   }
 }
