@@ -12,6 +12,7 @@ import { Empty, QueryState } from '../../ui/QueryState';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { usePolling } from '../../ui/usePolling';
 import { DatasetDocument, DeleteDatasetDocument } from './datasets.operations';
+import { DatasetFiles } from './DatasetFiles';
 import { DatasetStats } from './DatasetStats';
 import { RowErrors } from './RowErrors';
 
@@ -48,7 +49,7 @@ function Summary({ dataset }: { dataset: Dataset }) {
       )}
       {dataset.files && (
         // Split files: which are in, so an unfinished upload says what it still waits for.
-        <div><dt>Files</dt><dd>{dataset.files.map((f) => `${titleCase(f.split)} ${f.status.toLowerCase()}${f.rowCount !== null && f.rowCount !== undefined ? ` (${f.rowCount.toLocaleString('en')} rows)` : ''}`).join(' · ')}</dd></div>
+        <div><dt>Files</dt><dd><DatasetFiles files={dataset.files} /></dd></div>
       )}
       <div><dt>Uploaded</dt><dd>{formatDate(dataset.createdAt)}</dd></div>
       {dataset.sha256 && <div><dt>SHA-256</dt><dd><code className="hash">{dataset.sha256}</code></dd></div>}
