@@ -12,6 +12,8 @@ import { Empty, QueryState } from '../../ui/QueryState';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { usePolling } from '../../ui/usePolling';
 import { DatasetDocument, DeleteDatasetDocument } from './datasets.operations';
+import { BaselinesPanel } from './BaselinesPanel';
+import { COMPARABLE_METRICS } from './baseline-metrics';
 import { DatasetFiles } from './DatasetFiles';
 import { DatasetStats } from './DatasetStats';
 import { RowErrors } from './RowErrors';
@@ -96,6 +98,9 @@ function DatasetView({ dataset }: { dataset: Dataset }) {
           <h2 id="stats-title">Statistics</h2>
           <DatasetStats stats={dataset.stats} />
         </section>
+      )}
+      {dataset.status === 'READY' && COMPARABLE_METRICS[dataset.task] && (
+        <BaselinesPanel datasetId={dataset.id} task={dataset.task} canRun={hasScope(viewer, 'runs:write')} />
       )}
       {dataset.status === 'READY' && (
         <section className="panel" aria-labelledby="preview-title">
