@@ -149,6 +149,41 @@ const ratingsSlice = (rows: number) => Buffer.from(fs.readFileSync(path.join(DAT
     await shot('model');
   });
 
+  it('uploads one file per split with each file\'s answer, and offers OpenAI runs and baselines (refused inline without a key)', async () => {
+    const reviews = (n: number, offset: number) => Buffer.from('text,label\n' + Array.from({ length: n }, (_, i) => `${i % 2 ? 'a dull film' : 'a fine film'} number ${i + offset},${i % 2 ? 'neg' : 'pos'}\n`).join(''));
+    await nav('Datasets').click();
+    const upload = page.getByRole('region', { name: 'Upload a dataset' });
+    await upload.getByLabel('Task').selectOption('CLASSIFICATION');
+    await upload.getByLabel('Splits').selectOption('files');
+    await page.getByLabel('Train file').setInputFiles({ name: 'reviews-train.csv', mimeType: 'text/csv', buffer: reviews(40, 0) });
+    await page.getByLabel('Test file').setInputFiles({ name: 'reviews-test.csv', mimeType: 'text/csv', buffer: reviews(10, 100) });
+    await page.getByRole('button', { name: 'Upload and validate' }).click();
+    await page.getByText('Validated: 50 rows').waitFor();
+    const sent = page.getByRole('list', { name: 'Files sent' });
+    expect(await sent.getByRole('progressbar', { name: 'Train file upload' }).getAttribute('aria-valuetext')).toMatch(/^Train file: Received: 40 rows/);
+    expect(await sent.getByRole('progressbar', { name: 'Test file upload' }).getAttribute('aria-valuetext')).toMatch(/^Test file: Received: 10 rows/);
+    await shot('datasets-split-files');
+    await page.getByRole('link', { name: 'Open the dataset' }).click();
+    const files = page.getByRole('list', { name: 'Files' });
+    await files.getByRole('listitem').filter({ hasText: /^Train received 40 rows/ }).waitFor();
+    await files.getByRole('listitem').filter({ hasText: /^Test received 10 rows/ }).waitFor();
+    // No OpenAI key on this server: the baseline is refused beside the model, with the hint.
+    await page.getByRole('heading', { name: 'Compare with an OpenAI model' }).waitFor();
+    await page.getByRole('button', { name: 'Evaluate on the test split' }).click();
+    await page.locator('.field-invalid').filter({ hasText: 'no OpenAI API key' }).waitFor();
+    await page.getByText(/An admin of this tenant sets its OpenAI key/).waitFor();
+    await page.getByText(/Nothing to compare yet/).waitFor();
+    await shot('dataset-compare');
+    // The launch form offers OpenAI for the classification dataset; without a key, launchRun says so beside the provider.
+    await page.getByRole('link', { name: 'Train a model' }).click();
+    await page.getByRole('radio', { name: /OpenAI/ }).check();
+    expect(await page.getByLabel('OpenAI base model').inputValue()).toBe('gpt-4o-mini-2024-07-18');
+    await page.getByLabel('Model name').fill('reviews-openai');
+    await page.getByRole('button', { name: 'Launch run' }).click();
+    await page.locator('fieldset.field-invalid').filter({ hasText: 'no OpenAI API key' }).waitFor();
+    await shot('launch-run-openai');
+  });
+
   it('shows the plan, limits and GPU-hours in ledger-only mode, with Stripe not connected', async () => {
     await nav('Usage & billing').click();
     await page.getByRole('heading', { name: /^Plan: / }).waitFor();

@@ -9,7 +9,17 @@ export interface UploadResult {
     errors: { line: number; field: string | null; message: string; code: string }[];
     failureReason: string | null;
   } | null;
+  /** With split files: what became of this file, and which splits the dataset still waits for. */
+  part?: UploadPart;
   error: string | null;
+}
+
+export interface UploadPart {
+  split: 'TRAIN' | 'VALIDATION' | 'TEST';
+  status: 'RECEIVED' | 'FAILED';
+  rowCount: number | null;
+  byteSize: number;
+  waitingFor: ('TRAIN' | 'VALIDATION' | 'TEST')[];
 }
 
 export interface UploadTarget {
@@ -20,8 +30,8 @@ export interface UploadTarget {
 
 function parseAnswer(status: number, text: string): UploadResult {
   try {
-    const body = JSON.parse(text) as { dataset?: UploadResult['dataset']; errors?: { message: string }[] };
-    return { status, dataset: body.dataset ?? null, error: body.errors?.[0]?.message ?? null };
+    const body = JSON.parse(text) as { dataset?: UploadResult['dataset']; part?: UploadPart; errors?: { message: string }[] };
+    return { status, dataset: body.dataset ?? null, ...(body.part ? { part: body.part } : {}), error: body.errors?.[0]?.message ?? null };
   } catch {
     return { status, dataset: null, error: status === 0 ? 'The upload was interrupted.' : `The server answered ${status}.` };
   }

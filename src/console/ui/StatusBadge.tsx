@@ -8,6 +8,8 @@ const tone: Record<string, string> = {
   UPLOADING: 'wait',
   PROCESSING: 'wait',
   RUNNING: 'live',
+  RECEIVED: 'good',
+  WAITING: 'wait',
   OWNER: 'live',
   REVOKED: 'muted',
 };

@@ -12,6 +12,9 @@ import { Empty, QueryState } from '../../ui/QueryState';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { usePolling } from '../../ui/usePolling';
 import { DatasetDocument, DeleteDatasetDocument } from './datasets.operations';
+import { BaselinesPanel } from './BaselinesPanel';
+import { COMPARABLE_METRICS } from './baseline-metrics';
+import { DatasetFiles } from './DatasetFiles';
 import { DatasetStats } from './DatasetStats';
 import { RowErrors } from './RowErrors';
 
@@ -48,7 +51,7 @@ function Summary({ dataset }: { dataset: Dataset }) {
       )}
       {dataset.files && (
         // Split files: which are in, so an unfinished upload says what it still waits for.
-        <div><dt>Files</dt><dd>{dataset.files.map((f) => `${titleCase(f.split)} ${f.status.toLowerCase()}${f.rowCount !== null && f.rowCount !== undefined ? ` (${f.rowCount.toLocaleString('en')} rows)` : ''}`).join(' · ')}</dd></div>
+        <div><dt>Files</dt><dd><DatasetFiles files={dataset.files} /></dd></div>
       )}
       <div><dt>Uploaded</dt><dd>{formatDate(dataset.createdAt)}</dd></div>
       {dataset.sha256 && <div><dt>SHA-256</dt><dd><code className="hash">{dataset.sha256}</code></dd></div>}
@@ -95,6 +98,9 @@ function DatasetView({ dataset }: { dataset: Dataset }) {
           <h2 id="stats-title">Statistics</h2>
           <DatasetStats stats={dataset.stats} />
         </section>
+      )}
+      {dataset.status === 'READY' && COMPARABLE_METRICS[dataset.task] && (
+        <BaselinesPanel datasetId={dataset.id} task={dataset.task} canRun={hasScope(viewer, 'runs:write')} />
       )}
       {dataset.status === 'READY' && (
         <section className="panel" aria-labelledby="preview-title">

@@ -1,54 +1,24 @@
-import { useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
 import { describeError, fieldErrors, problemText } from '../../api/errors';
 import { sendFile, type UploadResult } from '../../api/upload';
-import type { DatasetFormat, DatasetOptionsInput, Task, TextEncoding } from '../../gql/graphql';
+import type { DatasetFormat, DatasetOptionsInput, DatasetSplit, Task, TextEncoding } from '../../gql/graphql';
 import { Alert } from '../../ui/Alert';
 import { Field } from '../../ui/Field';
 import { formatBytes } from '../../ui/format';
 import { ProgressBar } from '../../ui/ProgressBar';
 import { CreateDatasetUploadDocument } from './datasets.operations';
 import { FORMATS, guessFormat, nameFromFile, TASKS } from './dataset-options';
+import { DropZone } from './DropZone';
 import { RowErrors } from './RowErrors';
+import { chosenSplits, finalResult, SPLIT_MODES, type SplitFileSet, type SplitMode } from './split-mode';
+import { SplitFilePickers, SplitFileProgress, type PartProgress } from './SplitFiles';
 
 type Phase =
   | { step: 'idle' }
   | { step: 'sending'; sent: number; total: number }
   | { step: 'done'; result: UploadResult; total: number };
-
-function DropZone({ file, onFile }: { file: File | null; onFile: (file: File) => void }) {
-  const [over, setOver] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    const dropped = e.dataTransfer.files[0];
-    if (dropped) onFile(dropped);
-  };
-  return (
-    <div
-      className={`dropzone${over ? ' dropzone-over' : ''}`}
-      onDragOver={(e) => {
-        e.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={onDrop}
-    >
-      <input
-        ref={input}
-        id="dataset-file"
-        className="visually-hidden"
-        type="file"
-        accept=".csv,.tsv,.jsonl,.json,.txt,.data,.base,.test,.gz"
-        onChange={(e) => e.target.files?.[0] && onFile(e.target.files[0])}
-      />
-      <p>{file ? <><strong>{file.name}</strong> · {formatBytes(file.size)}</> : 'Drop a CSV, TSV or JSONL file here (gzip welcome)'}</p>
-      <label htmlFor="dataset-file" className="button">{file ? 'Choose another file' : 'Choose a file'}</label>
-    </div>
-  );
-}
 
 function Outcome({ result }: { result: UploadResult }) {
   const dataset = result.dataset;
@@ -74,7 +44,7 @@ function Outcome({ result }: { result: UploadResult }) {
   return <Alert>{result.error ?? `The upload failed (HTTP ${result.status}).`}</Alert>;
 }
 
-/** Upload: pick or drop a file, say its task and format, watch the bytes go, then see the validation result. */
+/** Upload: pick or drop a file (or one per split), say its task and format, watch the bytes go, then see the validation result. */
 export function UploadPanel({ onUploaded }: { onUploaded: () => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState('');
@@ -84,6 +54,10 @@ export function UploadPanel({ onUploaded }: { onUploaded: () => void }) {
   const [delimiter, setDelimiter] = useState('');
   const [encoding, setEncoding] = useState<TextEncoding | ''>('');
   const [phase, setPhase] = useState<Phase>({ step: 'idle' });
+  const [splitMode, setSplitMode] = useState<SplitMode>('ratios');
+  const [splitColumn, setSplitColumn] = useState('');
+  const [splitFiles, setSplitFiles] = useState<SplitFileSet>({});
+  const [parts, setParts] = useState<PartProgress[] | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const [created, create] = useMutation(CreateDatasetUploadDocument);
@@ -94,20 +68,54 @@ export function UploadPanel({ onUploaded }: { onUploaded: () => void }) {
     setFormat(guessFormat(next.name) ?? format);
     setPhase({ step: 'idle' });
   };
+  const pickSplit = (split: DatasetSplit, next: File) => {
+    setSplitFiles((files) => ({ ...files, [split]: next }));
+    if (!name || split === 'TRAIN') setName(nameFromFile(next.name));
+    setFormat(guessFormat(next.name) ?? format);
+    setPhase({ step: 'idle' });
+    setParts(null);
+  };
+  const updatePart = (split: DatasetSplit, patch: Partial<PartProgress>) => setParts((ps) => ps?.map((p) => (p.split === split ? { ...p, ...patch } : p)) ?? null);
+
+  /** Split files: one PUT per file, all at once, each with its own progress and answer. */
+  const sendParts = async (uploads: readonly { split?: DatasetSplit | null; url: string; method: string; headers: Record<string, unknown> }[], total: number) => {
+    const targets = uploads.flatMap((u) => (u.split && splitFiles[u.split] ? [{ ...u, split: u.split, file: splitFiles[u.split]! }] : []));
+    setParts(targets.map((t) => ({ split: t.split, sent: 0, total: t.file.size, result: null })));
+    const results = await Promise.all(
+      targets.map(async (t) => {
+        const result = await sendFile(t, t.file, (sent, size) => updatePart(t.split, { sent, total: size }));
+        updatePart(t.split, { result });
+        return result;
+      }),
+    );
+    const final = finalResult(results);
+    setPhase(final ? { step: 'done', result: final, total } : { step: 'idle' });
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setProblem(null);
-    if (!file) return setErrors({ file: 'Choose a file to upload.' });
+    const { splits, missing } = chosenSplits(splitFiles);
+    if (splitMode === 'files' && missing) return setErrors({ splitFiles: missing });
+    if (splitMode !== 'files' && !file) return setErrors({ file: 'Choose a file to upload.' });
     const options: DatasetOptionsInput = {
       ...(header !== 'auto' ? { hasHeader: header === 'yes' } : {}),
       ...(delimiter ? { delimiter } : {}),
       ...(encoding ? { encoding } : {}),
+      ...(splitMode === 'column' ? { splitColumn: splitColumn.trim() } : {}),
     };
-    const res = await create({ input: { name, task, format, byteSize: file.size, contentType: file.type || undefined, options } });
+    const byteSize = splitMode === 'files' ? splits.reduce((sum, s) => sum + splitFiles[s]!.size, 0) : file!.size;
+    const contentType = splitMode === 'files' ? undefined : file!.type || undefined;
+    const res = await create({ input: { name, task, format, byteSize, contentType, options, ...(splitMode === 'files' ? { splitFiles: splits } : {}) } });
     if (res.error) return setProblem(problemText(describeError(res.error)));
     const payload = res.data?.createDatasetUpload;
-    if (!payload?.upload) return setErrors(fieldErrors(payload?.userErrors ?? []));
+    if (splitMode === 'files' && payload?.uploads.length) {
+      setErrors({});
+      onUploaded();
+      await sendParts(payload.uploads, byteSize);
+      return onUploaded();
+    }
+    if (!payload?.upload || !file) return setErrors(fieldErrors(payload?.userErrors ?? []));
     setErrors({});
     setPhase({ step: 'sending', sent: 0, total: file.size });
     onUploaded(); // the list shows the dataset as UPLOADING meanwhile
@@ -116,14 +124,15 @@ export function UploadPanel({ onUploaded }: { onUploaded: () => void }) {
     onUploaded();
   };
 
-  const busy = created.fetching || phase.step === 'sending';
+  const busy = created.fetching || phase.step === 'sending' || (parts?.some((p) => !p.result) ?? false);
   const taskHint = TASKS.find((t) => t.value === task)?.hint;
   return (
     <section className="panel" aria-labelledby="upload-title">
       <h2 id="upload-title">Upload a dataset</h2>
       <form onSubmit={(e) => void submit(e)} noValidate>
-        <DropZone file={file} onFile={pick} />
+        {splitMode === 'files' ? <SplitFilePickers files={splitFiles} onFile={pickSplit} /> : <DropZone id="dataset-file" file={file} onFile={pick} />}
         {errors.file && <p className="field-error">{errors.file}</p>}
+        {(errors.splitFiles ?? errors['options.splitFiles']) && <p className="field-error">{errors.splitFiles ?? errors['options.splitFiles']}</p>}
         <div className="form-grid">
           <Field label="Name" error={errors.name}>
             {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required />}
@@ -135,6 +144,18 @@ export function UploadPanel({ onUploaded }: { onUploaded: () => void }) {
               </select>
             )}
           </Field>
+          <Field label="Splits" error={errors['options.splits']} hint={SPLIT_MODES.find((m) => m.value === splitMode)?.hint}>
+            {(p) => (
+              <select {...p} value={splitMode} onChange={(e) => { setSplitMode(e.target.value as SplitMode); setParts(null); setPhase({ step: 'idle' }); }}>
+                {SPLIT_MODES.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
+              </select>
+            )}
+          </Field>
+          {splitMode === 'column' && (
+            <Field label="Split column" error={errors['options.splitColumn']} hint='e.g. "split" (Hugging Face) or "ml_use"'>
+              {(p) => <input {...p} value={splitColumn} onChange={(e) => setSplitColumn(e.target.value)} required />}
+            </Field>
+          )}
           <Field label="Format" error={errors.format}>
             {(p) => (
               <select {...p} value={format} onChange={(e) => setFormat(e.target.value as DatasetFormat)}>
@@ -180,7 +201,8 @@ export function UploadPanel({ onUploaded }: { onUploaded: () => void }) {
           text={phase.sent >= phase.total ? 'Validating…' : `${formatBytes(phase.sent)} of ${formatBytes(phase.total)}`}
         />
       )}
-      {phase.step === 'done' && phase.result.status !== 0 && (
+      {parts && <SplitFileProgress parts={parts} />}
+      {phase.step === 'done' && !parts && phase.result.status !== 0 && (
         <ProgressBar label="Upload progress" value={phase.total} max={phase.total} text={`${formatBytes(phase.total)} sent`} />
       )}
       {phase.step === 'done' && <Outcome result={phase.result} />}

@@ -11,6 +11,7 @@ import { PageHeader } from '../../ui/PageHeader';
 import { Empty, QueryState } from '../../ui/QueryState';
 import { ModelDocument, SetModelAliasDocument } from './models.operations';
 import { Playground } from './Playground';
+import { VersionServing } from './VersionServing';
 
 type Model = Extract<NonNullable<ModelQuery['node']>, { versions: unknown }>;
 type Version = Model['versions']['nodes'][number];
@@ -137,7 +138,7 @@ function ModelView({ model, reload }: { model: Model; reload: () => void }) {
             <table aria-label="Versions">
               <thead>
                 <tr>
-                  <th scope="col">Version</th><th scope="col">Test metrics (beside the baseline)</th><th scope="col">Parent</th>
+                  <th scope="col">Version</th><th scope="col">Test metrics (beside the baseline)</th><th scope="col">Parent</th><th scope="col">Served from</th>
                   <th scope="col" className="wide-only">Dataset</th><th scope="col" className="wide-only">Created</th>
                 </tr>
               </thead>
@@ -151,6 +152,7 @@ function ModelView({ model, reload }: { model: Model; reload: () => void }) {
                     </td>
                     <td><Metrics version={v} /></td>
                     <td>{v.parent ? (v.parent.model.id === model.id ? `v${v.parent.version}` : <Link to={`/models/${encodeURIComponent(v.parent.model.id)}`}>{v.parent.model.name} v{v.parent.version}</Link>) : <span className="hint">base model</span>}</td>
+                    <td><VersionServing version={v} /></td>
                     <td className="wide-only">{v.datasetSha256 ? <code title={v.datasetSha256}>{v.datasetSha256.slice(0, 12)}</code> : '—'}</td>
                     <td className="wide-only">{formatDate(v.createdAt)}{v.createdBy && <><br /><span className="hint">{v.createdBy.email}</span></>}</td>
                   </tr>

@@ -22,7 +22,7 @@ export const ModelDocument = graphql(`
         aliases { name updatedAt version { id version } }
         versions(first: 50) {
           nodes {
-            id version createdAt aliases datasetSha256
+            id version createdAt aliases datasetSha256 provider providerModel artifactBytes
             parent { id version model { id name } }
             createdBy { email }
             run { id }

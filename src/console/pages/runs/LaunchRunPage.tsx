@@ -2,13 +2,15 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { describeError, fieldErrors, problemText } from '../../api/errors';
-import type { LaunchOptionsQuery, Task } from '../../gql/graphql';
+import type { LaunchOptionsQuery, Provider, Task } from '../../gql/graphql';
 import { Alert } from '../../ui/Alert';
 import { Field } from '../../ui/Field';
 import { PageHeader } from '../../ui/PageHeader';
 import { Empty, QueryState } from '../../ui/QueryState';
 import { TASKS } from '../datasets/dataset-options';
 import { changedHyperparameters, newIdempotencyKey, toDraft, type Drafts } from './hyperparameters';
+import { OpenAiFields, ProviderChoice, type OpenAiValues } from './OpenAiFields';
+import { DEFAULT_OPENAI_BASE_MODEL, OPENAI_TASKS, openAiHyperparameters } from './openai-options';
 import { LaunchOptionsDocument, LaunchRunDocument } from './runs.operations';
 
 type Base = { kind: 'preset'; name: string } | { kind: 'parent'; versionId: string };
@@ -38,7 +40,7 @@ function HyperparameterFields({ defaults, drafts, errors, onChange }: { defaults
   );
 }
 
-function LaunchForm({ task, options, initialDatasetId }: { task: Task; options: LaunchOptionsQuery; initialDatasetId: string }) {
+export function LaunchForm({ task, options, initialDatasetId }: { task: Task; options: LaunchOptionsQuery; initialDatasetId: string }) {
   const navigate = useNavigate();
   const presets = options.baseModels;
   const versions = options.runs.nodes.filter((r) => r.modelVersion);
@@ -47,6 +49,8 @@ function LaunchForm({ task, options, initialDatasetId }: { task: Task; options: 
   const [base, setBase] = useState<Base>({ kind: 'preset', name: presets[0]?.name ?? '' });
   const [drafts, setDrafts] = useState<Drafts>({});
   const [gpus, setGpus] = useState('1');
+  const [provider, setProvider] = useState<Provider>('LOCAL');
+  const [openAi, setOpenAi] = useState<OpenAiValues>({ baseModel: DEFAULT_OPENAI_BASE_MODEL, systemPrompt: '', drafts: {} });
   const [idempotencyKey] = useState(newIdempotencyKey);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
@@ -63,17 +67,18 @@ function LaunchForm({ task, options, initialDatasetId }: { task: Task; options: 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setProblem(null);
-    const res = await launch({
-      input: {
-        task,
-        datasetId,
-        modelName,
-        ...(base.kind === 'preset' ? { baseModel: base.name } : { parentVersionId: base.versionId }),
-        hyperparameters: changedHyperparameters(drafts, defaults),
-        gpus: Number(gpus) || undefined,
-        idempotencyKey,
-      },
-    });
+    const local = {
+      ...(base.kind === 'preset' ? { baseModel: base.name } : { parentVersionId: base.versionId }),
+      hyperparameters: changedHyperparameters(drafts, defaults),
+      gpus: Number(gpus) || undefined,
+    };
+    const openAiRun = {
+      provider,
+      baseModel: openAi.baseModel.trim(),
+      ...(openAi.systemPrompt.trim() ? { systemPrompt: openAi.systemPrompt } : {}),
+      hyperparameters: openAiHyperparameters(openAi.drafts),
+    };
+    const res = await launch({ input: { task, datasetId, modelName, idempotencyKey, ...(provider === 'OPENAI' ? openAiRun : local) } });
     if (res.error) return setProblem(problemText(describeError(res.error)));
     const payload = res.data?.launchRun;
     if (payload?.run) return navigate(`/runs/${payload.run.id}`);
@@ -84,6 +89,7 @@ function LaunchForm({ task, options, initialDatasetId }: { task: Task; options: 
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="panel">
+      {OPENAI_TASKS.includes(task) && <ProviderChoice value={provider} error={errors.provider} onChange={setProvider} />}
       <div className="form-grid">
         <Field label="Dataset" error={errors.datasetId}>
           {(p) => (
@@ -95,34 +101,39 @@ function LaunchForm({ task, options, initialDatasetId }: { task: Task; options: 
         <Field label="Model name" error={errors.modelName} hint="The model this run adds a version to (created on first use).">
           {(p) => <input {...p} value={modelName} onChange={(e) => setModelName(e.target.value)} required />}
         </Field>
-        <Field label="Start from" error={errors.baseModel ?? errors.parentVersionId}>
-          {(p) => (
-            <select
-              {...p}
-              value={base.kind === 'preset' ? `preset:${base.name}` : `parent:${base.versionId}`}
-              onChange={(e) => {
-                const [kind, value] = [e.target.value.slice(0, e.target.value.indexOf(':')), e.target.value.slice(e.target.value.indexOf(':') + 1)];
-                setBase(kind === 'preset' ? { kind, name: value } : { kind: 'parent', versionId: value });
-                setDrafts({});
-              }}
-            >
-              <optgroup label="Base models">
-                {presets.map((m) => <option key={m.name} value={`preset:${m.name}`}>{m.name}</option>)}
-              </optgroup>
-              {versions.length > 0 && (
-                <optgroup label="Fine-tune a version">
-                  {versions.map((r) => <option key={r.id} value={`parent:${r.modelVersion!.id}`}>{r.modelName} v{r.modelVersion!.version}</option>)}
-                </optgroup>
+        {provider === 'LOCAL' && (
+          <>
+            <Field label="Start from" error={errors.baseModel ?? errors.parentVersionId}>
+              {(p) => (
+                <select
+                  {...p}
+                  value={base.kind === 'preset' ? `preset:${base.name}` : `parent:${base.versionId}`}
+                  onChange={(e) => {
+                    const [kind, value] = [e.target.value.slice(0, e.target.value.indexOf(':')), e.target.value.slice(e.target.value.indexOf(':') + 1)];
+                    setBase(kind === 'preset' ? { kind, name: value } : { kind: 'parent', versionId: value });
+                    setDrafts({});
+                  }}
+                >
+                  <optgroup label="Base models">
+                    {presets.map((m) => <option key={m.name} value={`preset:${m.name}`}>{m.name}</option>)}
+                  </optgroup>
+                  {versions.length > 0 && (
+                    <optgroup label="Fine-tune a version">
+                      {versions.map((r) => <option key={r.id} value={`parent:${r.modelVersion!.id}`}>{r.modelName} v{r.modelVersion!.version}</option>)}
+                    </optgroup>
+                  )}
+                </select>
               )}
-            </select>
-          )}
-        </Field>
-        <Field label="GPUs" error={errors.gpus}>
-          {(p) => <input {...p} inputMode="numeric" value={gpus} onChange={(e) => setGpus(e.target.value)} />}
-        </Field>
+            </Field>
+            <Field label="GPUs" error={errors.gpus}>
+              {(p) => <input {...p} inputMode="numeric" value={gpus} onChange={(e) => setGpus(e.target.value)} />}
+            </Field>
+          </>
+        )}
       </div>
-      {base.kind === 'preset' && <p className="hint">{presets.find((m) => m.name === base.name)?.description}</p>}
-      <HyperparameterFields defaults={defaults} drafts={drafts} errors={errors} onChange={(key, value) => setDrafts((d) => ({ ...d, [key]: value }))} />
+      {provider === 'LOCAL' && base.kind === 'preset' && <p className="hint">{presets.find((m) => m.name === base.name)?.description}</p>}
+      {provider === 'OPENAI' && <OpenAiFields values={openAi} errors={errors} onChange={setOpenAi} />}
+      {provider === 'LOCAL' && <HyperparameterFields defaults={defaults} drafts={drafts} errors={errors} onChange={(key, value) => setDrafts((d) => ({ ...d, [key]: value }))} />}
       {problem && <Alert>{problem}</Alert>}
       {!problem && Object.keys(errors).length > 0 && <Alert>Fix the marked fields: {Object.keys(errors).map((k) => k.replace(/^hyperparameters\./, '')).join(', ')}.</Alert>}
       <button type="submit" className="button button-primary" disabled={launching.fetching}>{launching.fetching ? 'Launching…' : 'Launch run'}</button>

@@ -10,6 +10,7 @@ import { formatDate, formatDuration, formatNumber, titleCase } from '../../ui/fo
 import { PageHeader } from '../../ui/PageHeader';
 import { ProgressBar } from '../../ui/ProgressBar';
 import { Empty, QueryState } from '../../ui/QueryState';
+import { ProviderBadge } from '../../ui/ProviderBadge';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { MetricChart } from './MetricChart';
 import { RunEvents } from './RunEvents';
@@ -42,7 +43,7 @@ function Evaluation({ evaluation }: { evaluation: NonNullable<RunLiveFragment['e
   );
 }
 
-function Progress({ run }: { run: RunLiveFragment }) {
+function Progress({ run }: { run: RunLiveFragment & { provider: Run['provider'] } }) {
   const p = run.progress;
   return (
     <section className="panel" aria-labelledby="progress-title">
@@ -60,7 +61,11 @@ function Progress({ run }: { run: RunLiveFragment }) {
       <dl className="facts">
         <div><dt>GPU time so far</dt><dd>{formatDuration(run.gpuSeconds)} <small>({formatNumber(run.gpuSeconds, 3)} GPU-s, {run.gpus} GPU{run.gpus === 1 ? '' : 's'})</small></dd></div>
         <div><dt>Attempt</dt><dd>{run.attempt} of {run.maxAttempts}</dd></div>
-        <div><dt>Backend</dt><dd>{run.backend ?? '—'}</dd></div>
+        {run.provider === 'OPENAI' ? (
+          <div><dt>OpenAI job</dt><dd>{run.providerJobId ? <code>{run.providerJobId}</code> : <span className="hint">not submitted yet</span>}</dd></div>
+        ) : (
+          <div><dt>Backend</dt><dd>{run.backend ?? '—'}</dd></div>
+        )}
         <div><dt>Started</dt><dd>{formatDate(run.startedAt)}</dd></div>
         <div><dt>Finished</dt><dd>{formatDate(run.finishedAt)}</dd></div>
         {run.modelVersion && <div><dt>Model version</dt><dd>v{run.modelVersion.version}</dd></div>}
@@ -108,7 +113,7 @@ function RunView({ run: stored, reload }: { run: Run; reload: () => void }) {
         )}
       </PageHeader>
       <p className="breadcrumb">
-        <Link to="/runs">Runs</Link> / {run.modelName} · {titleCase(run.task)} · <StatusBadge status={run.status} />
+        <Link to="/runs">Runs</Link> / {run.modelName} · {titleCase(run.task)} · <StatusBadge status={run.status} /><ProviderBadge provider={run.provider} />
         {run.dataset && <> · dataset <Link to={`/datasets/${run.dataset.id}`}>{run.dataset.name}</Link></>}
         {run.baseModel && <> · base {run.baseModel}</>}
       </p>

@@ -7,6 +7,7 @@ import { formatDate, formatDuration, titleCase } from '../../ui/format';
 import { PageHeader } from '../../ui/PageHeader';
 import { Pager, useCursorPages } from '../../ui/Pager';
 import { Empty, QueryState } from '../../ui/QueryState';
+import { ProviderBadge } from '../../ui/ProviderBadge';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { usePolling } from '../../ui/usePolling';
 import { epochText, isActive, RUN_STATUSES } from './run-status';
@@ -60,7 +61,7 @@ export function RunsPage() {
                   <tbody>
                     {runs.nodes.map((run) => (
                       <tr key={run.id}>
-                        <td><Link to={`/runs/${run.id}`}>{run.modelName}</Link></td>
+                        <td><Link to={`/runs/${run.id}`}>{run.modelName}</Link><ProviderBadge provider={run.provider} /></td>
                         <td>{titleCase(run.task)}</td>
                         <td><StatusBadge status={run.status} />{run.attempt > 1 && <small> attempt {run.attempt}</small>}</td>
                         <td>{run.progress ? epochText(run.progress) : '—'}</td>

@@ -4,7 +4,7 @@ export const RunsDocument = graphql(`
   query Runs($first: Int!, $after: String, $filter: RunFilterInput) {
     runs(first: $first, after: $after, filter: $filter) {
       nodes {
-        id modelName task status attempt gpuSeconds createdAt finishedAt
+        id modelName task status provider attempt gpuSeconds createdAt finishedAt
         progress { epoch totalEpochs etaSeconds }
         dataset { id name }
       }
@@ -37,7 +37,7 @@ export const LaunchRunDocument = graphql(`
 
 export const RunFieldsFragment = graphql(`
   fragment RunLive on TrainingRun {
-    id status attempt maxAttempts gpuSeconds gpus backend startedAt finishedAt
+    id status attempt maxAttempts gpuSeconds gpus backend providerJobId startedAt finishedAt
     progress { epoch totalEpochs step totalSteps etaSeconds }
     evaluation { split metrics baseline }
     modelVersion { id version }
@@ -49,7 +49,7 @@ export const RunDocument = graphql(`
   query Run($id: ID!) {
     run(id: $id) {
       ...RunLive
-      modelName task baseModel hyperparameters createdAt
+      modelName task provider baseModel hyperparameters createdAt
       dataset { id name }
       metrics(maxPoints: 500) { name split points { step epoch value } }
     }
