@@ -28,7 +28,8 @@ import { decodeVariablesModel, encodeVariablesModel, jsonBytes, readJson, TOKENI
 import { commonDefaults } from '../hyperparameters';
 import { classificationReport } from '../metrics/classification';
 import { gatherRows, normalInit } from '../ops';
-import { buildTfidfTable, indexTfidf, packSparse, tfidfVector, type TfidfIndex, type TfidfTable } from './classification-features';
+import { indexTfidf, packSparse, tfidfVector, type TfidfIndex } from './classification-features';
+import { buildTokenizer, encode, hasEmbeddings, hasTfidf, indexOf, isBag, pack, tokenize, type Tokenizer } from './classification-text';
 import {
   MlError,
   type ArtifactFiles,
@@ -76,18 +77,6 @@ export interface ClassificationHyperparameters extends TrainHyperparameters {
   maxFeatures: number;
 }
 
-interface Tokenizer {
-  vocab: string[]; // index 0 = <pad>, 1 = <unk>
-  labels: string[];
-  buckets: number;
-  wordBigrams?: boolean;
-  charNgrams?: number;
-  maxTokens: number;
-  lowercase: boolean;
-  /** TF-IDF vocabulary and document frequencies (architectures `tfidf`, `tfidf+bag`). */
-  tfidf?: TfidfTable;
-}
-
 interface Config {
   architecture: ClassificationArchitecture;
   embeddingSize: number;
@@ -122,50 +111,6 @@ export interface ClassificationBatch {
 }
 
 /** Does this architecture have the embedding (bag/cnn) part, the TF-IDF part? */
-const hasEmbeddings = (a: ClassificationArchitecture) => a !== 'tfidf';
-const hasTfidf = (a: ClassificationArchitecture) => a === 'tfidf' || a === 'tfidf+bag';
-const isBag = (a: ClassificationArchitecture) => a === 'bag' || a === 'tfidf+bag';
-
-const TOKEN_RE = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?|[^\s\p{L}\p{N}]/gu;
-
-export function tokenize(text: string, lowercase = true): string[] {
-  return (lowercase ? text.toLowerCase() : text).match(TOKEN_RE) ?? [];
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** Token ids of one text: word ids, then (bag) hashed bigram ids; at most `maxTokens` words. */
-function encode(tok: Tokenizer, index: Map<string, number>, text: string, withBigrams: boolean): number[] {
-  const words = tokenize(text, tok.lowercase).slice(0, tok.maxTokens);
-  const ids = words.map((w) => index.get(w) ?? 1);
-  if (withBigrams && tok.buckets > 0) {
-    const base = tok.vocab.length;
-    if (tok.wordBigrams ?? true) for (let i = 0; i + 1 < words.length; i++) ids.push(base + (fnv1a(`${words[i]} ${words[i + 1]}`) % tok.buckets));
-    const n = tok.charNgrams ?? 0;
-    if (n > 0) {
-      for (const w of words) {
-        const padded = `<${w}>`;
-        for (let i = 0; i + n <= padded.length; i++) ids.push(base + (fnv1a(`#${padded.slice(i, i + n)}`) % tok.buckets));
-      }
-    }
-  }
-  return ids.length ? ids : [1];
-}
-
-function pack(rows: number[][]): { ids: Int32Array; width: number } {
-  const width = Math.max(1, ...rows.map((r) => r.length));
-  const ids = new Int32Array(rows.length * width);
-  rows.forEach((r, i) => ids.set(r, i * width));
-  return { ids, width };
-}
-
 const SPEC = {
   architecture: { type: 'enum', values: ['tfidf', 'tfidf+bag', 'bag', 'cnn'], description: 'linear model over TF-IDF features, that plus an embedding bag (ensemble), an embedding bag (fastText-style) or a small CNN' },
   embeddingSize: { type: 'int', min: 8, max: 1024, description: 'embedding width' },
@@ -184,18 +129,6 @@ const SPEC = {
   numberComparisons: { type: 'boolean', description: 'TF-IDF: features for the direction of numeric comparisons ("to 13.1 from 8.7")' },
   maxFeatures: { type: 'int', min: 100, max: 2_000_000, description: 'TF-IDF: most frequent features kept' },
 } as const;
-
-function buildTokenizer(rows: ClassificationRow[], hp: ClassificationHyperparameters): Tokenizer {
-  const counts = new Map<string, number>();
-  for (const r of rows) for (const w of tokenize(r.text)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  const words = hasEmbeddings(hp.architecture) ? [...counts.entries()].filter(([, c]) => c >= hp.minCount).map(([w]) => w).sort() : [];
-  const labels = [...new Set(rows.map((r) => r.label))].sort();
-  const tok: Tokenizer = { vocab: ['<pad>', '<unk>', ...words], labels, buckets: isBag(hp.architecture) ? hp.buckets : 0, wordBigrams: hp.wordBigrams, charNgrams: hp.charNgrams, maxTokens: hp.maxTokens, lowercase: true };
-  if (hasTfidf(hp.architecture)) {
-    tok.tfidf = buildTfidfTable(rows.map((r) => r.text), { skipWindow: hp.skipWindow, negationScope: hp.negationScope, numberComparisons: hp.numberComparisons, maxTokens: hp.maxTokens, minDf: hp.minCount, maxFeatures: hp.maxFeatures });
-  }
-  return tok;
-}
 
 function shapesFor(c: Config, tok: Tokenizer): Array<[string, number[], 'normal' | 'zeros' | 'glorot']> {
   const rows = tok.vocab.length + tok.buckets;
@@ -217,10 +150,6 @@ function shapesFor(c: Config, tok: Tokenizer): Array<[string, number[], 'normal'
   out.push(['output/kernel', [width, C], 'glorot'], ['output/bias', [C], 'zeros']);
   if (c.adapterRank > 0) out.push(['adapter/output/a', [width, c.adapterRank], 'glorot'], ['adapter/output/b', [c.adapterRank, C], 'zeros']);
   return out;
-}
-
-function indexOf(vocab: string[]): Map<string, number> {
-  return new Map(vocab.map((w, i) => [w, i]));
 }
 
 function dense(s: ClassificationState, name: string, x: tf.Tensor): tf.Tensor {
