@@ -29,6 +29,8 @@ const router = createBrowserRouter(
         { path: 'keys', lazy: async () => ({ Component: (await import('../pages/keys/ApiKeysPage')).ApiKeysPage }) },
         { path: 'members', lazy: async () => ({ Component: (await import('../pages/members/MembersPage')).MembersPage }) },
         { path: 'usage', lazy: async () => ({ Component: (await import('../pages/usage/UsagePage')).UsagePage }) },
+        { path: 'settings', element: <Navigate to="/settings/openai" replace /> },
+        { path: 'settings/openai', lazy: async () => ({ Component: (await import('../pages/settings/OpenAiSettingsPage')).OpenAiSettingsPage }) },
         { path: '*', element: <NotFound /> },
       ],
     },

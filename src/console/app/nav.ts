@@ -15,4 +15,5 @@ export const NAV: NavEntry[] = [
   { to: '/keys', label: 'API keys', available: true },
   { to: '/members', label: 'Members', available: true },
   { to: '/usage', label: 'Usage & billing', available: true },
+  { to: '/settings/openai', label: 'OpenAI', available: true },
 ];

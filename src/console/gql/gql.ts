@@ -50,6 +50,8 @@ type Documents = {
     "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) { ...RunLive }\n  }\n": typeof types.RunUpdatedDocument,
     "\n  subscription RunMetricLogged($runId: ID!) {\n    runMetricLogged(runId: $runId) { name split step epoch value }\n  }\n": typeof types.RunMetricLoggedDocument,
     "\n  mutation CancelRun($id: ID!) {\n    cancelRun(id: $id) {\n      run { ...RunLive }\n      userErrors { field message code }\n    }\n  }\n": typeof types.CancelRunDocument,
+    "\n  query OpenAiSettings {\n    openAiSettings { apiKeySource apiKeyLast4 apiKeyUpdatedAt }\n  }\n": typeof types.OpenAiSettingsDocument,
+    "\n  mutation SetOpenAiApiKey($input: SetOpenAiApiKeyInput!) {\n    setOpenAiApiKey(input: $input) {\n      settings { apiKeySource apiKeyLast4 apiKeyUpdatedAt }\n      userErrors { field message code }\n    }\n  }\n": typeof types.SetOpenAiApiKeyDocument,
     "\n  query BillingUsage {\n    billing {\n      plan { name title limits { maxConcurrentRuns gpuHoursPerPeriod datasetBytes inferenceRequestsPerMinute } }\n      subscriptionStatus pastDueSince paymentRequired\n      periodStart periodEnd gpuHoursThisPeriod stripeConnected\n    }\n    plans { name title purchasable monthlyAmount }\n    usage {\n      from to gpuSeconds trainingHours inferenceRequests\n      byRun { runId run { id modelName status } gpuSeconds trainingHours }\n      byDay { day gpuSeconds trainingHours inferenceRequests }\n    }\n    invoicePreview { currency subtotal total amountDue periodStart periodEnd lines { description quantity amount } }\n  }\n": typeof types.BillingUsageDocument,
     "\n  mutation CreateCheckoutSession($plan: String!, $successUrl: String, $cancelUrl: String) {\n    createCheckoutSession(plan: $plan, successUrl: $successUrl, cancelUrl: $cancelUrl) { url userErrors { field message code } }\n  }\n": typeof types.CreateCheckoutSessionDocument,
     "\n  mutation CreateBillingPortalSession($returnUrl: String!) {\n    createBillingPortalSession(returnUrl: $returnUrl) { url userErrors { field message code } }\n  }\n": typeof types.CreateBillingPortalSessionDocument,
@@ -91,6 +93,8 @@ const documents: Documents = {
     "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) { ...RunLive }\n  }\n": types.RunUpdatedDocument,
     "\n  subscription RunMetricLogged($runId: ID!) {\n    runMetricLogged(runId: $runId) { name split step epoch value }\n  }\n": types.RunMetricLoggedDocument,
     "\n  mutation CancelRun($id: ID!) {\n    cancelRun(id: $id) {\n      run { ...RunLive }\n      userErrors { field message code }\n    }\n  }\n": types.CancelRunDocument,
+    "\n  query OpenAiSettings {\n    openAiSettings { apiKeySource apiKeyLast4 apiKeyUpdatedAt }\n  }\n": types.OpenAiSettingsDocument,
+    "\n  mutation SetOpenAiApiKey($input: SetOpenAiApiKeyInput!) {\n    setOpenAiApiKey(input: $input) {\n      settings { apiKeySource apiKeyLast4 apiKeyUpdatedAt }\n      userErrors { field message code }\n    }\n  }\n": types.SetOpenAiApiKeyDocument,
     "\n  query BillingUsage {\n    billing {\n      plan { name title limits { maxConcurrentRuns gpuHoursPerPeriod datasetBytes inferenceRequestsPerMinute } }\n      subscriptionStatus pastDueSince paymentRequired\n      periodStart periodEnd gpuHoursThisPeriod stripeConnected\n    }\n    plans { name title purchasable monthlyAmount }\n    usage {\n      from to gpuSeconds trainingHours inferenceRequests\n      byRun { runId run { id modelName status } gpuSeconds trainingHours }\n      byDay { day gpuSeconds trainingHours inferenceRequests }\n    }\n    invoicePreview { currency subtotal total amountDue periodStart periodEnd lines { description quantity amount } }\n  }\n": types.BillingUsageDocument,
     "\n  mutation CreateCheckoutSession($plan: String!, $successUrl: String, $cancelUrl: String) {\n    createCheckoutSession(plan: $plan, successUrl: $successUrl, cancelUrl: $cancelUrl) { url userErrors { field message code } }\n  }\n": types.CreateCheckoutSessionDocument,
     "\n  mutation CreateBillingPortalSession($returnUrl: String!) {\n    createBillingPortalSession(returnUrl: $returnUrl) { url userErrors { field message code } }\n  }\n": types.CreateBillingPortalSessionDocument,
@@ -254,6 +258,14 @@ export function graphql(source: "\n  subscription RunMetricLogged($runId: ID!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CancelRun($id: ID!) {\n    cancelRun(id: $id) {\n      run { ...RunLive }\n      userErrors { field message code }\n    }\n  }\n"): (typeof documents)["\n  mutation CancelRun($id: ID!) {\n    cancelRun(id: $id) {\n      run { ...RunLive }\n      userErrors { field message code }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OpenAiSettings {\n    openAiSettings { apiKeySource apiKeyLast4 apiKeyUpdatedAt }\n  }\n"): (typeof documents)["\n  query OpenAiSettings {\n    openAiSettings { apiKeySource apiKeyLast4 apiKeyUpdatedAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetOpenAiApiKey($input: SetOpenAiApiKeyInput!) {\n    setOpenAiApiKey(input: $input) {\n      settings { apiKeySource apiKeyLast4 apiKeyUpdatedAt }\n      userErrors { field message code }\n    }\n  }\n"): (typeof documents)["\n  mutation SetOpenAiApiKey($input: SetOpenAiApiKeyInput!) {\n    setOpenAiApiKey(input: $input) {\n      settings { apiKeySource apiKeyLast4 apiKeyUpdatedAt }\n      userErrors { field message code }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

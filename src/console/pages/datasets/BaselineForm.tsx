@@ -3,10 +3,9 @@ import { useMutation } from 'urql';
 import { describeError, fieldErrors, problemText } from '../../api/errors';
 import { Alert } from '../../ui/Alert';
 import { Field } from '../../ui/Field';
+import { OpenAiKeyHint } from '../../ui/OpenAiKeyHint';
 import { DEFAULT_BASELINE_MODEL, MAX_SHOTS } from './baseline-metrics';
 import { EvaluateBaselineDocument } from './datasets.operations';
-
-const KEY_HINT = 'An admin of this tenant sets its OpenAI key (setOpenAiApiKey), or the platform sets one for everyone.';
 
 /** Starts a zero- or few-shot baseline; a missing OpenAI key comes back as OPENAI_NOT_CONFIGURED beside the model. */
 export function BaselineForm({ datasetId, onStarted }: { datasetId: string; onStarted: () => void }) {
@@ -34,7 +33,7 @@ export function BaselineForm({ datasetId, onStarted }: { datasetId: string; onSt
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-label="Evaluate a baseline">
       <div className="form-grid">
-        <Field label="OpenAI model" error={errors.model} hint={notConfigured ? KEY_HINT : 'A chat model id, e.g. gpt-4o-mini.'}>
+        <Field label="OpenAI model" error={errors.model} hint={notConfigured ? <OpenAiKeyHint /> : 'A chat model id, e.g. gpt-4o-mini.'}>
           {(p) => <input {...p} value={model} onChange={(e) => setModel(e.target.value)} autoComplete="off" required />}
         </Field>
         <Field label="Examples in the prompt (shots)" error={errors.shots} hint="0 = zero-shot; up to 8 training rows shown first.">

@@ -69,6 +69,7 @@ describe('BaselinesPanel', () => {
     const model = screen.getByLabelText('OpenAI model');
     expect(model.getAttribute('aria-invalid')).toBe('true');
     expect(screen.getByText(/An admin of this tenant sets its OpenAI key/)).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Settings → OpenAI' }).getAttribute('href')).toBe('/settings/openai');
     const mutation = fetch.mock.calls.map((c) => JSON.parse(String(c[1]?.body)) as Body).find((b) => b.query.includes('mutation'));
     expect(mutation?.variables).toEqual({ input: { datasetId: 'd1', model: 'gpt-4o-mini', shots: 3 } });
   });

@@ -54,7 +54,9 @@ describe('LaunchForm with a provider', () => {
     await userEvent.click(screen.getByRole('radio', { name: /OpenAI/ }));
     await userEvent.click(screen.getByRole('button', { name: 'Launch run' }));
     const providerError = await screen.findByText(/no OpenAI API key/);
-    expect(providerError.closest('fieldset')?.getAttribute('aria-describedby')).toBe(providerError.id);
+    const keyLink = screen.getByRole('link', { name: 'Settings → OpenAI' });
+    expect(keyLink.getAttribute('href')).toBe('/settings/openai');
+    expect(providerError.closest('fieldset')?.getAttribute('aria-describedby')).toBe(`${providerError.id} ${keyLink.closest('p')?.id}`);
     expect(screen.getByText(/line 7/).id).toBe(screen.getByLabelText('Dataset').getAttribute('aria-describedby'));
     expect(screen.getByLabelText('Dataset').getAttribute('aria-invalid')).toBe('true');
   });

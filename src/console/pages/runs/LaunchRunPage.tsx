@@ -53,6 +53,7 @@ export function LaunchForm({ task, options, initialDatasetId }: { task: Task; op
   const [openAi, setOpenAi] = useState<OpenAiValues>({ baseModel: DEFAULT_OPENAI_BASE_MODEL, systemPrompt: '', drafts: {} });
   const [idempotencyKey] = useState(newIdempotencyKey);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [notConfigured, setNotConfigured] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [launching, launch] = useMutation(LaunchRunDocument);
   const defaults = useMemo(
@@ -84,12 +85,13 @@ export function LaunchForm({ task, options, initialDatasetId }: { task: Task; op
     if (payload?.run) return navigate(`/runs/${payload.run.id}`);
     const byField = fieldErrors(payload?.userErrors ?? []);
     setErrors(byField);
+    setNotConfigured((payload?.userErrors ?? []).some((u) => u.code === 'OPENAI_NOT_CONFIGURED'));
     if (byField['']) setProblem(byField['']);
   };
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="panel">
-      {OPENAI_TASKS.includes(task) && <ProviderChoice value={provider} error={errors.provider} onChange={setProvider} />}
+      {OPENAI_TASKS.includes(task) && <ProviderChoice value={provider} error={errors.provider} notConfigured={notConfigured} onChange={setProvider} />}
       <div className="form-grid">
         <Field label="Dataset" error={errors.datasetId}>
           {(p) => (

@@ -1,13 +1,19 @@
 import { useId } from 'react';
 import type { Provider } from '../../gql/graphql';
 import { Field } from '../../ui/Field';
+import { OpenAiKeyHint } from '../../ui/OpenAiKeyHint';
 import { OPENAI_HYPERPARAMETERS, PROVIDERS, type OpenAiDrafts } from './openai-options';
 
-/** Who trains the run: radios with the server's `provider` error (e.g. OPENAI_NOT_CONFIGURED) beside them. */
-export function ProviderChoice({ value, error, onChange }: { value: Provider; error?: string; onChange: (value: Provider) => void }) {
+/**
+ * Who trains the run: radios with the server's `provider` error beside them; for OPENAI_NOT_CONFIGURED
+ * (`notConfigured`) also where an admin sets the key.
+ */
+export function ProviderChoice({ value, error, notConfigured, onChange }: { value: Provider; error?: string; notConfigured?: boolean; onChange: (value: Provider) => void }) {
   const errorId = useId();
+  const hintId = useId();
+  const describedBy = [error ? errorId : null, error && notConfigured ? hintId : null].filter(Boolean).join(' ') || undefined;
   return (
-    <fieldset className={`provider-choice${error ? ' field-invalid' : ''}`} aria-describedby={error ? errorId : undefined}>
+    <fieldset className={`provider-choice${error ? ' field-invalid' : ''}`} aria-describedby={describedBy}>
       <legend>Trained by</legend>
       {PROVIDERS.map((p) => (
         <label key={p.value} className="checkbox">
@@ -16,6 +22,7 @@ export function ProviderChoice({ value, error, onChange }: { value: Provider; er
         </label>
       ))}
       {error && <p className="field-error" id={errorId}>{error}</p>}
+      {error && notConfigured && <p className="hint" id={hintId}><OpenAiKeyHint /></p>}
     </fieldset>
   );
 }
