@@ -1,4 +1,3 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { toGlobalId } from '../common/global-id';
 import { ConnectionType, Node, PageArgs } from '../common/relay';

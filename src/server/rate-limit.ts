@@ -82,12 +82,6 @@ export class RateLimiter {
     return limits;
   }
 
-  /** Takes `cost` from one bucket (see `takeAll`). */
-  async take(kind: BucketKind, key: string, cost: number, member: { userId: string; tenantId: string } | null = null): Promise<Admission & { role: Role | null }> {
-    const { admissions, role } = await this.takeAll([{ kind, key, cost }], member);
-    return { ...admissions[0], role };
-  }
-
   /**
    * Takes each bucket's cost (each bucket decides on its own). With `member`, the same statement
    * also looks up that user's role in that tenant and touches no bucket when there is none (so

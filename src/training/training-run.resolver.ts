@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { AppError, notFound, toPayload } from '../common/errors';
 import { filter, pipe } from '@graphql-yoga/subscription';
-import { idOf, toGlobalId } from '../common/global-id';
+import { idOf } from '../common/global-id';
 import { PageArgs } from '../common/relay';
 import { Dataset } from '../datasets/dataset.entity';
 import { DatasetNode, DatasetTaskEnum, presentDataset } from '../datasets/dataset.types';
