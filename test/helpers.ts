@@ -17,7 +17,7 @@ export interface TestApi {
 }
 
 /** The real server, in this process, on a free port, against the run's test database. */
-export async function startTestApi(env: Record<string, string> = {}, log: Logger = pino({ level: 'silent' })): Promise<TestApi> {
+export async function startTestApi(env: Record<string, string> = {}, log: Logger = pino({ level: process.env.TEST_LOG ?? 'silent' })): Promise<TestApi> {
   const url = process.env.TUNEFORGE_TEST_DATABASE_URL;
   if (!url) throw new Error('TUNEFORGE_TEST_DATABASE_URL is unset: run tests through jest (test/global-setup.ts)');
   const config = loadConfig({

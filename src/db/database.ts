@@ -64,22 +64,51 @@ export class TenantTransaction {
 
   constructor(private readonly dataSource: DataSource, readonly scope: TenantScope) {}
 
+  /** Whether the transaction has begun, is beginning or is over. */
+  get started(): boolean {
+    return this.opening !== null || this.finished;
+  }
+
   async manager(): Promise<EntityManager> {
     if (this.finished) throw new Error('tenant transaction already finished');
-    this.opening ??= this.open();
+    this.opening ??= this.open(null);
     return (await this.opening).manager;
   }
 
-  private async open(): Promise<QueryRunner> {
+  /**
+   * Begins the transaction with `first` run just before it on the same connection, in a
+   * transaction of its own that commits at once, all in one round trip; returns `first`'s rows.
+   * `first` is simple-protocol SQL (values inlined by the caller). For the rate-limit take, which
+   * must commit on its own (a bucket row locked for a whole request would serialise the tenant's
+   * requests) but need not cost a round trip of its own.
+   */
+  async beginAfter<R>(first: string): Promise<R[]> {
+    if (this.started) throw new Error('tenant transaction already started');
+    const out: { rows: unknown[] } = { rows: [] };
+    this.opening = this.open({ sql: first, out });
+    await this.opening;
+    return out.rows as R[];
+  }
+
+  private async open(first: { sql: string; out: { rows: unknown[] } } | null): Promise<QueryRunner> {
     const runner = this.dataSource.createQueryRunner();
+    let client: { query(text: string): Promise<unknown> } | null = null;
     try {
-      oneAtATime(runner, await runner.connect());
-      await runner.query(beginScopedSql(this.scope));
+      client = (await runner.connect()) as { query(text: string): Promise<unknown> };
+      oneAtATime(runner, client as PgClient);
+      if (first) {
+        // Results: BEGIN, first, COMMIT, BEGIN, the scope settings.
+        const results = (await client.query(`BEGIN; ${first.sql}; COMMIT; ${beginScopedSql(this.scope)}`)) as { rows: unknown[] }[];
+        first.out.rows = results[1].rows;
+      } else {
+        await client.query(beginScopedSql(this.scope));
+      }
       // Tell TypeORM the transaction it did not start is open, so commit/rollback and nested saves behave.
       Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
       return runner;
     } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      // A batch stops at its failing statement, inside a transaction: end it before the pool reuses the connection.
+      await client?.query('ROLLBACK').catch(() => undefined);
       await release(runner);
       throw err;
     }

@@ -1,4 +1,5 @@
-import { Database, preparedQuery } from '../db/database';
+import { escapeLiteral } from 'pg';
+import { Database, preparedQuery, type TenantTransaction } from '../db/database';
 import { Role } from '../tenancy/membership.entity';
 
 /** Shopify-style bucket state, reported in `extensions.cost.throttleStatus` of every response. */
@@ -34,44 +35,45 @@ export interface BucketTake {
   limits?: BucketSettings;
 }
 
-/** A refill-then-take upsert of one bucket; `$1`/`$2` are the membership check's user and tenant. */
-function bucketCte(name: string, p: number): string {
-  const [key, capacity, rate, cost] = [`$${p}`, `$${p + 1}::float8`, `$${p + 2}::float8`, `$${p + 3}::float8`];
-  const refilled = `LEAST(${capacity}, b.available + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * ${rate})`;
-  return `${name} AS (
-    INSERT INTO rate_limit_buckets AS b (key, available, updated_at, last_allowed)
-    SELECT ${key}, CASE WHEN ${cost} <= ${capacity} THEN ${capacity} - ${cost} ELSE ${capacity} END, clock_timestamp(), ${cost} <= ${capacity}
-     WHERE $1::uuid IS NULL OR EXISTS (SELECT 1 FROM m)
-    ON CONFLICT (key) DO UPDATE SET
-      available = ${refilled} - CASE WHEN ${refilled} >= ${cost} THEN ${cost} ELSE 0 END,
-      last_allowed = ${refilled} >= ${cost},
-      updated_at = clock_timestamp()
-    RETURNING b.available, b.last_allowed)`;
+const TAKE_COLUMNS = 'SELECT o_role, o_available, o_allowed FROM tf_take_buckets';
+/** The take as a prepared statement (on the pool). */
+const TAKE_PREPARED = `${TAKE_COLUMNS}($1::uuid, $2::uuid, $3::text[], $4::float8[], $5::float8[], $6::float8[])`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The take with its values inlined, for a simple-protocol batch (see `TenantTransaction.beginAfter`). */
+function takeInline(args: TakeArgs): string {
+  const uuid = (v: string | null) => {
+    if (v !== null && !UUID.test(v)) throw new Error('bucket member ids must be UUIDs');
+    return v === null ? 'NULL::uuid' : `'${v}'::uuid`;
+  };
+  const numbers = (xs: number[]) => {
+    if (!xs.every(Number.isFinite)) throw new Error('bucket settings must be finite numbers');
+    return `'{${xs.join(',')}}'::float8[]`;
+  };
+  return `${TAKE_COLUMNS}(${uuid(args.user)}, ${uuid(args.tenant)}, ARRAY[${args.keys.map((k) => escapeLiteral(k)).join(',')}]::text[], ${numbers(args.capacity)}, ${numbers(args.rate)}, ${numbers(args.cost)})`;
 }
 
-/** The statement for `n` buckets (cached: one text, so one prepared plan, per count). */
-const statements = new Map<number, string>();
-function takeStatement(n: number): string {
-  let sql = statements.get(n);
-  if (!sql) {
-    const names = Array.from({ length: n }, (_, i) => `b${i}`);
-    // synchronous_commit off for this statement's own transaction: a bucket's last few milliseconds
-    // of state may be lost in a crash (a caller gets a few requests back), and no request waits for
-    // a WAL flush just to be counted.
-    sql = `WITH m AS (SELECT role FROM memberships WHERE $1::uuid IS NOT NULL AND user_id = $1::uuid AND tenant_id = $2::uuid),
-      async AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
-      ${names.map((b, i) => bucketCte(b, 3 + i * 4)).join(',\n')}
-      SELECT (SELECT role FROM m) AS role, (SELECT v FROM async) AS commit_mode, ${names.map((b, i) => `${b}.available AS a${i}, ${b}.last_allowed AS ok${i}`).join(', ')}
-        FROM ${names.join(' CROSS JOIN ')}`;
-    statements.set(n, sql);
-  }
-  return sql;
+interface TakeArgs {
+  user: string | null;
+  tenant: string | null;
+  keys: string[];
+  capacity: number[];
+  rate: number[];
+  cost: number[];
+}
+
+interface TakeRow {
+  o_role: Role | null;
+  o_available: number[] | null;
+  o_allowed: boolean[] | null;
 }
 
 /**
  * Leaky buckets (a tenant's query cost, a caller's inference requests), kept in Postgres so every
- * API replica shares them. One statement refills each bucket by elapsed time and takes its cost
- * only if available, for every bucket a request needs at once: one round trip per request.
+ * API replica shares them. One statement (`tf_take_buckets`) refills each bucket by elapsed time
+ * and takes its cost only if available, for every bucket a request needs at once. It commits on
+ * its own, and when the request will open a tenant transaction it rides in the round trip that
+ * begins it, so the limit costs no round trip of its own.
  */
 export class RateLimiter {
   constructor(private readonly db: Database, private readonly settings: Partial<Record<BucketKind, BucketSettings>>) {}
@@ -85,29 +87,36 @@ export class RateLimiter {
   /**
    * Takes each bucket's cost (each bucket decides on its own). With `member`, the same statement
    * also looks up that user's role in that tenant and touches no bucket when there is none (so
-   * nobody can drain the buckets of a tenant they do not belong to); `role` is then null.
+   * nobody can drain the buckets of a tenant they do not belong to); `role` is then null. With a
+   * `tx` that has not begun, the take is sent in the round trip that begins it.
    */
-  async takeAll(takes: BucketTake[], member: { userId: string; tenantId: string } | null = null): Promise<{ admissions: Admission[]; role: Role | null }> {
+  async takeAll(takes: BucketTake[], member: { userId: string; tenantId: string } | null = null, tx: TenantTransaction | null = null): Promise<{ admissions: Admission[]; role: Role | null }> {
     // Same key order in every statement, so two requests never wait on each other's rows crosswise.
     const order = takes.map((_, i) => i).sort((a, b) => (takes[a].key < takes[b].key ? -1 : 1));
-    const params: unknown[] = [member?.userId ?? null, member?.tenantId ?? null];
+    const args: TakeArgs = { user: member?.userId ?? null, tenant: member?.tenantId ?? null, keys: [], capacity: [], rate: [], cost: [] };
     for (const i of order) {
       const { capacity, restoreRate } = this.limitsOf(takes[i]);
-      params.push(takes[i].key, capacity, restoreRate, takes[i].cost);
+      args.keys.push(takes[i].key);
+      args.capacity.push(capacity);
+      args.rate.push(restoreRate);
+      args.cost.push(takes[i].cost);
     }
-    const rows = await preparedQuery<Record<string, unknown>>(this.db.dataSource, takeStatement(takes.length), params);
+    const rows = tx && !tx.started
+      ? await tx.beginAfter<TakeRow>(takeInline(args))
+      : await preparedQuery<TakeRow>(this.db.dataSource, TAKE_PREPARED, [args.user, args.tenant, args.keys, args.capacity, args.rate, args.cost]);
     const row = rows[0];
     const admissions: Admission[] = new Array(takes.length);
     order.forEach((i, j) => {
       const { capacity, restoreRate } = this.limitsOf(takes[i]);
-      const available = row ? Number(row[`a${j}`]) : capacity;
-      const allowed = row ? Boolean(row[`ok${j}`]) : false;
+      const taken = row?.o_available != null && row.o_allowed != null;
+      const available = taken ? Number(row.o_available![j]) : capacity;
+      const allowed = taken ? Boolean(row.o_allowed![j]) : false;
       admissions[i] = {
         allowed,
         status: { maximumAvailable: capacity, currentlyAvailable: Math.floor(available), restoreRate },
         retryAfterMs: allowed ? 0 : Math.ceil(((takes[i].cost - available) / restoreRate) * 1000),
       };
     });
-    return { admissions, role: (row?.role as Role | null) ?? null };
+    return { admissions, role: row?.o_role ?? null };
   }
 }
