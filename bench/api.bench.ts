@@ -57,6 +57,53 @@ async function post(url: string, token: string, query: string, variables: object
   return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
 }
 
+/** CPU seconds (user + system) of a process, from /proc (Linux); 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** The Postgres processes of the bench's own cluster (the postmaster whose command line names its data dir, and its children). */
+function postgresPids(dataDir: string | null): number[] {
+  if (!dataDir) return [];
+  const procs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const postmaster = procs.find((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
+    } catch {
+      return false;
+    }
+  });
+  if (postmaster === undefined) return [];
+  return [postmaster, ...procs.filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+    } catch {
+      return false;
+    }
+  })];
+}
+
+/**
+ * CPU per request of the server and of Postgres during a measurement: steadier than req/s on a
+ * shared machine, where other jobs take cores but not this process's CPU time.
+ */
+async function withCpu<T extends { total: number }>(serverPid: number, dataDir: string | null, run: () => Promise<T>): Promise<T & { serverMs: number; postgresMs: number }> {
+  const before = new Map([serverPid, ...postgresPids(dataDir)].map((pid) => [pid, cpuSeconds(pid)]));
+  const result = await run();
+  const after = [serverPid, ...postgresPids(dataDir)];
+  const delta = (pid: number) => cpuSeconds(pid) - (before.get(pid) ?? 0);
+  const serverMs = (delta(serverPid) * 1000) / result.total;
+  const postgresMs = (after.filter((pid) => pid !== serverPid).reduce((sum, pid) => sum + delta(pid), 0) * 1000) / result.total;
+  return { ...result, serverMs, postgresMs };
+}
+
 async function measure(url: string, token: string, query: string, variables: object) {
   const result = await autocannon({
     url,
@@ -66,10 +113,11 @@ async function measure(url: string, token: string, query: string, variables: obj
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors };
+  return { rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors };
 }
 
 async function main() {
+  const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const db = await benchDatabase('tuneforge_bench');
   const children: ChildProcess[] = [];
   try {
@@ -114,14 +162,16 @@ async function main() {
     const rowsOut: string[] = [];
     for (const [label, query, variables] of [['members(first: 50)', MEMBERS_QUERY, {}], ['node(id)', NODE_QUERY, { id: nodeId }]] as const) {
       await measure(ours, token, query, variables).catch(() => null); // warm-up is the first second of each run anyway
-      const a = await measure(ours, token, query, variables);
-      const b = await measure(base, token, query, variables);
-      rowsOut.push(`| ${label} | ${a.rps.toFixed(0)} | ${a.p50} / ${a.p99} | ${b.rps.toFixed(0)} | ${b.p50} / ${b.p99} | **${(a.rps / b.rps).toFixed(2)}×** | ${a.failures} / ${b.failures} |`);
+      const a = await withCpu(children[0].pid!, db.dataDir, () => measure(ours, token, query, variables));
+      const b = await withCpu(children[1].pid!, db.dataDir, () => measure(base, token, query, variables));
+      const cpu = (r: typeof a) => (db.dataDir ? `${r.serverMs.toFixed(2)} + ${r.postgresMs.toFixed(2)}` : `${r.serverMs.toFixed(2)} + ?`);
+      rowsOut.push(`| ${label} | ${a.rps.toFixed(0)} | ${a.p50} / ${a.p99} | ${cpu(a)} | ${b.rps.toFixed(0)} | ${b.p50} / ${b.p99} | ${cpu(b)} | **${(a.rps / b.rps).toFixed(2)}×** | ${a.failures} / ${b.failures} |`);
     }
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(`\nbench:api — ${CONNECTIONS} connections × ${DURATION} s each; ${os.cpus().length} × ${cpu}; Node ${process.version}; Postgres ${process.env.DATABASE_URL ? 'at DATABASE_URL' : 'embedded'}\n`);
-    console.log('| query | Tuneforge req/s | p50 / p99 ms | baseline req/s | p50 / p99 ms | ratio | non-2xx+errors |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log(`load average before / after: ${loadBefore} / ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; CPU ms per request: the server + its Postgres backends${db.dataDir ? '' : ' (not counted on a shared DATABASE_URL server)'}\n`);
+    console.log('| query | Tuneforge req/s | p50 / p99 ms | CPU ms/req | baseline req/s | p50 / p99 ms | CPU ms/req | ratio | non-2xx+errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     for (const r of rowsOut) console.log(r);
   } finally {
     for (const child of children) child.kill('SIGTERM');

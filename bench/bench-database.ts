@@ -6,6 +6,8 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 
 export interface BenchDatabase {
   url: string;
+  /** The embedded cluster's data directory (null on DATABASE_URL's server). */
+  dataDir: string | null;
   cleanup(): Promise<void>;
 }
 
@@ -29,13 +31,14 @@ export async function benchDatabase(prefix: string): Promise<BenchDatabase> {
     await run(`CREATE DATABASE ${name}`);
     const url = new URL(server);
     url.pathname = `/${name}`;
-    return { url: url.toString(), cleanup: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+    return { url: url.toString(), dataDir: null, cleanup: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   fs.chmodSync(dir, 0o755); // as root, embedded Postgres runs initdb as the postgres user
   const pg = await startEmbeddedPostgres(path.join(dir, 'pg'), 'bench');
   return {
     url: pg.url,
+    dataDir: path.join(dir, 'pg'),
     cleanup: async () => {
       await pg.stop();
       fs.rmSync(dir, { recursive: true, force: true });
