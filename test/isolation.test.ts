@@ -31,6 +31,16 @@ describe('tenant isolation', () => {
     expect(own.data).toEqual({ node: { id: bIds[type] } });
   });
 
+  it('node(id) of a membership answers its role and user (joined in the same lookup)', async () => {
+    const q = `query Node($id: ID!) { node(id: $id) { id ... on Membership { role user { id email } } } }`;
+    const own = await gql(t.url, q, { id: bIds.Membership }, { token: b.token });
+    expect(own.errors).toBeUndefined();
+    expect(own.data).toEqual({ node: { id: bIds.Membership, role: 'OWNER', user: { id: bIds.User, email: b.email } } });
+    const foreign = await gql(t.url, q, { id: bIds.Membership }, { token: a.token });
+    expect(foreign.data).toEqual({ node: null });
+    expect(foreign.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+
   it('mutations on another tenant\'s objects answer NOT_FOUND and change nothing', async () => {
     const revoke = await gql(t.url, `mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id } userErrors { field code } } }`, { id: bIds.ApiKey }, { token: a.token });
     expect(revoke.data!.revokeApiKey).toEqual({ apiKey: null, userErrors: [{ field: ['id'], code: 'NOT_FOUND' }] });

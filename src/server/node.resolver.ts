@@ -31,9 +31,17 @@ const fetchers: Record<string, NodeFetcher> = {
   Tenant: { fetch: async (m, id) => { const t = await m.findOneBy(Tenant, { id }); return t && presentTenant(t); } },
   User: { fetch: async (m, id) => { const u = await m.findOneBy(User, { id }); return u && presentUser(u); } },
   Membership: {
+    // With its user joined in (what a membership is usually asked for), as a members page does.
     fetch: async (m, id) => {
-      const [r] = await preparedQuery<{ id: string; tenant_id: string; user_id: string; role: Role; created_at: Date }>(m, `SELECT id, tenant_id, user_id, role, created_at FROM memberships WHERE id = $1`, [id]);
-      return r ? presentMembership(Object.assign(new Membership(), { id: r.id, tenantId: r.tenant_id, userId: r.user_id, role: r.role, createdAt: r.created_at })) : null;
+      const [r] = await preparedQuery<{ id: string; tenant_id: string; user_id: string; role: Role; created_at: Date; email: string | null; user_created_at: Date | null }>(
+        m,
+        `SELECT ms.id, ms.tenant_id, ms.user_id, ms.role, ms.created_at, u.email, u.created_at AS user_created_at
+           FROM memberships ms LEFT JOIN users u ON u.id = ms.user_id WHERE ms.id = $1`,
+        [id],
+      );
+      if (!r) return null;
+      const node = presentMembership(Object.assign(new Membership(), { id: r.id, tenantId: r.tenant_id, userId: r.user_id, role: r.role, createdAt: r.created_at }));
+      return r.email === null ? node : Object.assign(node, { user: presentUser({ id: r.user_id, email: r.email, createdAt: r.user_created_at! }) });
     },
   },
   Invitation: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(Invitation, { id }); return x && presentInvitation(x); } },

@@ -6,8 +6,10 @@ async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 8): Promise<T
     try {
       return await fn();
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (i >= attempts || (code !== '40P01' && code !== '40001' && code !== '23505')) throw err;
+      const { code, message } = err as { code?: string; message?: string };
+      // Concurrent GRANTs on one object fail with "tuple concurrently updated" (XX000): also safe to retry.
+      const retryable = code === '40P01' || code === '40001' || code === '23505' || (code === 'XX000' && /tuple concurrently updated/.test(message ?? ''));
+      if (i >= attempts || !retryable) throw err;
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 250 * i));
     }
   }
@@ -33,8 +35,8 @@ export class RunQueue {
   /** Creates the pg-boss schema/queue and lets the RLS-bound role insert jobs inside tenant transactions. */
   async start(grant: (sql: string) => Promise<unknown>): Promise<void> {
     await this.boss.start();
-    // Replicas starting together create the queue (DDL on pg-boss's partitioned job table) at once,
-    // which Postgres may answer with a deadlock: that is safe to retry.
+    // Replicas starting together create the queue (DDL on pg-boss's partitioned job table) and grant
+    // at once, which Postgres may answer with a deadlock or a concurrent update: safe to retry.
     await retryOnDeadlock(() => this.boss.createQueue(this.name, { name: this.name, retryLimit: 5, retryDelay: 5, retryBackoff: true }));
     await retryOnDeadlock(() => grant(`GRANT USAGE ON SCHEMA pgboss TO tuneforge_app`));
     await retryOnDeadlock(() => grant(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA pgboss TO tuneforge_app`));
