@@ -1,6 +1,6 @@
 /**
  * bench:api — our API against a minimal graphql-js + raw pg baseline, same data, same machine,
- * same run. Usage: npm run bench:api [-- --duration 20 --connections 50]
+ * same run. Usage: npm run bench:api [-- --duration 20 --connections 50 --only members|node]
  */
 import { ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/bootstrap';
 import { freePort } from '../src/db/embedded-postgres';
+import { SERVER_NODE_FLAGS } from '../src/server/node-flags';
 import { benchDatabase } from './bench-database';
 
 // autocannon ships no types; this is the slice of its result we read.
@@ -37,7 +38,8 @@ const NODE_QUERY = `query($id: ID!) { node(id: $id) { id ... on Membership { rol
 
 
 function start(script: string, args: string[], env: Record<string, string>, readyUrl: string | null): Promise<ChildProcess> {
-  const child = fork(script, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // Both servers run with the API's production Node flags (the baseline too, so the runtime is the same).
+  const child = fork(script, args, { execArgv: [...process.execArgv, ...SERVER_NODE_FLAGS], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     if (!readyUrl) child.once('message', () => resolve(child));
@@ -160,7 +162,9 @@ async function main() {
     }
 
     const rowsOut: string[] = [];
+    const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
     for (const [label, query, variables] of [['members(first: 50)', MEMBERS_QUERY, {}], ['node(id)', NODE_QUERY, { id: nodeId }]] as const) {
+      if (only && !label.startsWith(only)) continue;
       await measure(ours, token, query, variables).catch(() => null); // warm-up is the first second of each run anyway
       const a = await withCpu(children[0].pid!, db.dataDir, () => measure(ours, token, query, variables));
       const b = await withCpu(children[1].pid!, db.dataDir, () => measure(base, token, query, variables));
