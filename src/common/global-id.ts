@@ -1,10 +1,14 @@
-import { fromGlobalId as decode, toGlobalId as encode } from 'graphql-relay';
+import { fromGlobalId as decode } from 'graphql-relay';
 import { AppError } from './errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Opaque Relay ID for a row: base64 of `Type:uuid`. */
-export const toGlobalId = (type: string, id: string): string => encode(type, id);
+/**
+ * Opaque Relay ID for a row: base64 of `Type:uuid`, as graphql-relay's `toGlobalId` writes it, but
+ * with Node's native encoder (graphql-relay's portable one builds the string a character at a time,
+ * and a page of 50 members makes 100 of these).
+ */
+export const toGlobalId = (type: string, id: string): string => Buffer.from(`${type}:${id}`, 'utf8').toString('base64');
 
 /** The type and row id behind a global ID, or null when it is not one of ours. */
 export function parseGlobalId(globalId: string): { type: string; id: string } | null {

@@ -100,10 +100,9 @@ export class TenantResolver {
   @FieldResolver(() => MembershipConnection, { description: 'Members of the tenant, oldest first.' })
   async members(@Root() tenant: TenantNode, @Args() page: PageArgs, @Ctx() ctx: Context) {
     assertCurrentTenant(ctx, tenant.rowId);
-    return ctx.services.tenancy.listMembers(await tenantManager(ctx), tenant.rowId, page, (membership) => {
-      ctx.loaders.user.prime(membership.userId, membership.user);
-      return Object.assign(presentMembership(membership), { user: presentUser(membership.user) });
-    });
+    // Each edge carries its user (joined by the page's query), so `user` needs no loader.
+    return ctx.services.tenancy.listMembers(await tenantManager(ctx), tenant.rowId, page, (membership) =>
+      Object.assign(presentMembership(membership), { user: presentUser(membership.user) }));
   }
 
   @Authorized('admin')
