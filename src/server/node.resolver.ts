@@ -40,8 +40,8 @@ const fetchers: Record<string, NodeFetcher> = {
         [id],
       );
       if (!r) return null;
-      const node = presentMembership(Object.assign(new Membership(), { id: r.id, tenantId: r.tenant_id, userId: r.user_id, role: r.role, createdAt: r.created_at }));
-      return r.email === null ? node : Object.assign(node, { user: presentUser({ id: r.user_id, email: r.email, createdAt: r.user_created_at! }) });
+      const membership = Object.assign(new Membership(), { id: r.id, tenantId: r.tenant_id, userId: r.user_id, role: r.role, createdAt: r.created_at });
+      return presentMembership(membership, r.email === null ? undefined : { id: r.user_id, email: r.email, createdAt: r.user_created_at! });
     },
   },
   Invitation: { scope: 'admin', fetch: async (m, id) => { const x = await m.findOneBy(Invitation, { id }); return x && presentInvitation(x); } },

@@ -101,8 +101,7 @@ export class TenantResolver {
   async members(@Root() tenant: TenantNode, @Args() page: PageArgs, @Ctx() ctx: Context) {
     assertCurrentTenant(ctx, tenant.rowId);
     // Each edge carries its user (joined by the page's query), so `user` needs no loader.
-    return ctx.services.tenancy.listMembers(await tenantManager(ctx), tenant.rowId, page, (membership) =>
-      Object.assign(presentMembership(membership), { user: presentUser(membership.user) }));
+    return ctx.services.tenancy.listMembers(await tenantManager(ctx), tenant.rowId, page, (membership) => presentMembership(membership, membership.user));
   }
 
   @Authorized('admin')
@@ -115,18 +114,6 @@ export class TenantResolver {
 
 @Resolver(() => MembershipNode)
 export class MembershipResolver {
-  @FieldResolver(() => UserNode)
-  user(@Root() membership: MembershipNode, @Ctx() ctx: Context): UserNode | Promise<UserNode> {
-    // Synchronous when the page already joined the user: 50 edges, no 50 promises.
-    return membership.user ?? this.loadUser(membership.userId, ctx);
-  }
-
-  private async loadUser(userId: string, ctx: Context): Promise<UserNode> {
-    const user = await ctx.loaders.user.load(userId);
-    if (!user) throw notFound('User');
-    return presentUser(user);
-  }
-
   @FieldResolver(() => TenantNode)
   async tenant(@Root() membership: MembershipNode, @Ctx() ctx: Context): Promise<TenantNode> {
     const tenant = await ctx.loaders.tenant.load(membership.tenantId);

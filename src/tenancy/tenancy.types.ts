@@ -1,4 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { notFound } from '../common/errors';
 import { UserError } from '../common/user-error.type';
 import { toGlobalId } from '../common/global-id';
 import { ConnectionType, Node } from '../common/relay';
@@ -29,8 +30,12 @@ export class MembershipNode extends Node {
   rowId!: string;
   userId!: string;
   tenantId!: string;
-  /** The member, when the membership was read with its user (a members page): no lookup per edge. */
-  user?: UserNode;
+  /**
+   * The member: read with the membership (a members page, `node(id)`), so an edge needs no lookup
+   * and no resolver call; otherwise a function that loads it, which graphql-js's default resolver
+   * calls with the arguments and the context.
+   */
+  @Field(() => UserNode) user!: UserNode | LazyUser;
   @Field(() => Role) role!: Role;
   @Field() createdAt!: Date;
 }
@@ -54,8 +59,19 @@ export const presentTenant = (t: Tenant): TenantNode =>
   Object.assign(new TenantNode(), { id: toGlobalId('Tenant', t.id), rowId: t.id, name: t.name, slug: t.slug, plan: t.plan, createdAt: t.createdAt });
 export const presentUser = (u: { id: string; email: string; createdAt: Date }): UserNode =>
   Object.assign(new UserNode(), { id: toGlobalId('User', u.id), rowId: u.id, email: u.email, createdAt: u.createdAt });
-export const presentMembership = (m: Membership): MembershipNode =>
-  Object.assign(new MembershipNode(), { id: toGlobalId('Membership', m.id), rowId: m.id, userId: m.userId, tenantId: m.tenantId, role: m.role, createdAt: m.createdAt });
+/** Loads a membership's user on demand, through the request's user loader. */
+type LazyUser = (args: unknown, ctx: { loaders: { user: { load(id: string): Promise<{ id: string; email: string; createdAt: Date } | null> } } }) => Promise<UserNode>;
+const lazyUser = (userId: string): LazyUser => async (_args, ctx) => {
+  const user = await ctx.loaders.user.load(userId);
+  if (!user) throw notFound('User');
+  return presentUser(user);
+};
+/** A membership, with its user when it was read with it. */
+export const presentMembership = (m: Membership, user?: { id: string; email: string; createdAt: Date }): MembershipNode =>
+  Object.assign(new MembershipNode(), {
+    id: toGlobalId('Membership', m.id), rowId: m.id, userId: m.userId, tenantId: m.tenantId, role: m.role, createdAt: m.createdAt,
+    user: user ? presentUser(user) : lazyUser(m.userId),
+  });
 export const presentInvitation = (i: Invitation): InvitationNode =>
   Object.assign(new InvitationNode(), { id: toGlobalId('Invitation', i.id), rowId: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt, acceptedAt: i.acceptedAt, createdAt: i.createdAt });
 
