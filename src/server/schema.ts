@@ -41,7 +41,8 @@ export const resolvers: NonEmptyArray<Function> = [
  * and a closure per field per row (a 50-member page resolves about 300 fields; measured: 30 % of
  * the page's allocations). Every object type therefore reads plain fields as properties
  * (type-graphql's `simpleResolvers`). A plain field that gains `@Authorized` or `@UseMiddleware`
- * stops the schema from building, so it can never lose its check silently.
+ * (or a schema name other than its property's) stops the schema from building, so it can never
+ * lose its check, or its value, silently.
  */
 export function plainFieldsAsProperties(): void {
   const storage = getMetadataStorage();
@@ -50,6 +51,9 @@ export function plainFieldsAsProperties(): void {
   if (guarded) {
     throw new Error(`${guarded.target.name}.${guarded.fieldName}: @Authorized / @UseMiddleware on a plain field is not supported (plain fields are read as properties); put the check on a @FieldResolver`);
   }
+  // graphql-js reads a plain field by its schema name: a field renamed in the schema would read nothing.
+  const renamed = storage.fields.find((f) => objectTypes.has(f.target) && f.schemaName !== f.name);
+  if (renamed) throw new Error(`${renamed.target.name}.${renamed.name}: a plain field cannot be renamed in the schema ("${renamed.schemaName}"); rename the property`);
   for (const type of storage.objectTypes) type.simpleResolvers ??= true;
 }
 
