@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Client } from 'pg';
+import { readDataset } from '../src/trainer/dataset-rows';
 import { createApiKey, datasetsDir, gql, signUp, startTestApi, TestApi, TestUser } from './helpers';
 
 const CREATE = `mutation CreateDatasetUpload($input: CreateDatasetUploadInput!) {
@@ -60,6 +61,16 @@ withData('real public datasets load as they are', () => {
     expect(d.splits.train + d.splits.validation + d.splits.test).toBe(100_000);
     expect(d.splits.train / 100_000).toBeCloseTo(0.8, 1);
     expect(d.preview[0]).toMatchObject({ userId: '196', itemId: '242', rating: 3 });
+    // Stored durably in the compact form (the 20 preview rows stay JSONL), which training reads as the same rows.
+    const rawId = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1];
+    const blob = fs.readFileSync(path.join(t.config.DATA_DIR, 'blobs', 'tenants', rawId(a.tenantId), 'datasets', rawId(res.id), 'rows.jsonl'), 'utf8');
+    const lines = blob.split('\n');
+    expect(lines[0]).toMatch(/^\{"split":"(train|validation|test)","userId":"196","itemId":"242","rating":3,"timestamp":881250949\}$/);
+    expect(lines[20]).toMatch(/^[012]\t119\t392\t4\t886176814$/);
+    expect(blob.length).toBeLessThan(file.length * 1.15); // 2 bytes more per ~20-byte row (JSONL: 3.5×)
+    const rows = await readDataset('recommendation', (async function* () { yield blob; })());
+    expect([rows.train.length, rows.validation.length, rows.test?.length]).toEqual([d.splits.train, d.splits.validation, d.splits.test]);
+    expect(rows.train.concat(rows.validation, rows.test ?? []).find((r) => (r as { userId: string }).userId === '196' && (r as { itemId: string }).itemId === '242')).toEqual({ userId: '196', itemId: '242', rating: 3, timestamp: 881250949 });
   });
 
   it('Financial PhraseBank (Latin-1, `sentence@label`): 4,846 rows with the README\'s label counts', async () => {

@@ -187,7 +187,8 @@ export class DatasetService {
     const o = dataset.options as DatasetOptions;
     const options: IngestOptions = {
       encoding: o.encoding, delimiter: o.delimiter, hasHeader: o.hasHeader, columns: o.columns, splitColumn: o.splitColumn,
-      ...(upload.split ? { split: upload.split } : { splits: o.splits, seed: o.seed }),
+      // A split file's part is joined by ingesting it again as JSONL, so only single files are compact.
+      ...(upload.split ? { split: upload.split } : { splits: o.splits, seed: o.seed, compactRows: true }),
       task: dataset.task,
       format: dataset.format,
       maxBytes: upload.split ? await this.splitFiles.allowance(upload) : upload.maxBytes,

@@ -355,7 +355,7 @@ class IngestRun {
       const rowLayout = { delimiter: this.delimiter(), columns: layout.columns, indexes: layout.indexes };
       // A user's split column takes the general path: the byte path knows only the task's fields.
       if (this.bytePath && layout.splitIndex === -1 && this.stats instanceof RecommendationCollector && RatingRowPath.supports(rowLayout)) {
-        this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output);
+        this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output, this.opts.compactRows === true);
       }
       if (layout.hasHeader) return;
     }

@@ -2,7 +2,9 @@
  * The byte-level fast path for the common case of a large upload: recommendation rows in UTF-8
  * CSV/TSV without quotes, escapes or surrounding spaces (`196,242,3,881250949`). A row is read
  * straight from the input Buffer (delimiters found by one byte loop, numbers parsed from digits)
- * and its canonical JSONL line is copied into the output batch without building strings.
+ * and its canonical line is copied into the output batch without building strings: JSONL, or with
+ * `compact` the compact form of `canonical-line.ts` (for `,` and tab input), which is the input
+ * line behind a split digit and the delimiter when its columns are already in canonical order.
  *
  * Anything unusual (a quote, a backslash or control byte, a blank-padded or empty id, a rating
  * that is not a short plain decimal or is out of range, a date timestamp, the wrong number of
@@ -37,6 +39,7 @@ const AFTER_USER = ascii('","itemId":"');
 const AFTER_ITEM = ascii('","rating":');
 const BEFORE_TIMESTAMP = ascii(',"timestamp":');
 const END = ascii('}\n');
+const SPLIT_DIGITS = [48, 49, 50];
 const RATING_PART_OFFSET = 2048;
 const RATING_PART_SLOTS = 4 * RATING_PART_OFFSET;
 
@@ -66,6 +69,10 @@ export class RatingRowPath {
   // The last parsed number (no allocation per field).
   private value = 0;
   private canonical = false;
+  /** Writes compact lines (else JSONL). */
+  private readonly compact: boolean;
+  /** Compact, and the columns are userId, itemId, rating[, timestamp] and nothing else: the line is copied whole. */
+  private readonly inOrder: boolean;
 
   /** Whether `layout` can use this path at all (an ASCII delimiter, at most a few hundred columns). */
   static supports(layout: RatingLayout): boolean {
@@ -78,10 +85,15 @@ export class RatingRowPath {
     private readonly splitter: SplitSource,
     private readonly stats: RecommendationCollector,
     private readonly out: OutputBuffer,
+    compact = false,
   ) {
     this.delim = layout.delimiter.charCodeAt(0);
     this.columns = layout.columns;
     [this.user, this.item, this.rating, this.timestamp] = layout.indexes;
+    // Only `,` and tab: a converted number (`1e-7`) never contains them, so fields stay separable.
+    this.compact = compact && (layout.delimiter === ',' || layout.delimiter === '\t');
+    this.inOrder = this.compact && this.user === 0 && this.item === 1 && this.rating === 2
+      && (this.timestamp === 3 ? this.columns === 4 : this.timestamp === -1 && this.columns === 3);
     this.ends = new Int32Array(layout.columns);
     this.special = new Uint8Array(256);
     for (let b = 0; b < SPACE; b++) this.special[b] = 1;
@@ -145,6 +157,28 @@ export class RatingRowPath {
     const out = this.out;
     out.reserve(stop - start + 128);
     const dst = out.buf;
+    if (this.compact) {
+      const delim = this.delim;
+      let p = out.pos;
+      dst[p++] = SPLIT_DIGITS[split];
+      dst[p++] = delim;
+      if (this.inOrder && ratingCanonical && timestampCanonical) {
+        p = copy(dst, p, buf, start, ts < 0 ? re : stop); // the input line (an empty timestamp: without its delimiter)
+      } else {
+        p = copy(dst, p, buf, us, ue);
+        dst[p++] = delim;
+        p = copy(dst, p, buf, is, ie);
+        dst[p++] = delim;
+        p = ratingCanonical ? copy(dst, p, buf, rs, re) : putNumber(dst, p, rating);
+        if (ts >= 0) {
+          dst[p++] = delim;
+          p = timestampCanonical ? copy(dst, p, buf, ts, te) : putNumber(dst, p, timestamp);
+        }
+      }
+      dst[p++] = LF;
+      out.pos = p;
+      return split;
+    }
     const head = HEAD[split];
     dst.set(head, out.pos); // natively: the longest constant
     let p = out.pos + head.length;
