@@ -17,7 +17,8 @@ let a: TestUser;
 let b: TestUser;
 beforeAll(async () => {
   // Its own blob store: these tests look into the temporary-blob folder, which other files' servers would share.
-  t = await startTestApi({ DATASET_MAX_FILE_BYTES: String(64 * 1024 * 1024), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-datasets-test-')) });
+  // Files of 1 MB and more (MovieLens u.data, 2 MB) are parsed on a worker thread, smaller ones in the API thread.
+  t = await startTestApi({ DATASET_MAX_FILE_BYTES: String(64 * 1024 * 1024), INGEST_WORKER_MIN_BYTES: String(1024 * 1024), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-datasets-test-')) });
   [a, b] = await Promise.all([signUp(t.url), signUp(t.url)]);
 });
 afterAll(async () => { await t.stop(); });
@@ -50,7 +51,7 @@ const withData = DATA ? describe : describe.skip;
 if (!DATA) console.warn('skipping real-dataset upload tests: shared/datasets not found (set TUNEFORGE_DATASETS)');
 
 withData('real public datasets load as they are', () => {
-  it('MovieLens u.data (tab-separated, no header): 100,000 ratings, 943 users, 1,682 items', async () => {
+  it('MovieLens u.data (tab-separated, no header; parsed on a worker thread): 100,000 ratings, 943 users, 1,682 items', async () => {
     const file = fs.readFileSync(path.join(DATA!, 'movielens-100k/u.data'));
     const res = await upload(a, { name: 'ml-100k', task: 'RECOMMENDATION', format: 'TSV' }, file);
     expect(res.status).toBe(200);

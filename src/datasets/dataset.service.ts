@@ -12,7 +12,7 @@ import { BlobStore } from '../storage/blob-store';
 import { DatasetUpload } from './dataset-upload.entity';
 import { Dataset, DatasetStatus } from './dataset.entity';
 import { quotaExceeded, UploadRefused } from './dataset.errors';
-import { DatasetFormat, DatasetTask, ingest, IngestOptions, IngestResult, SplitName } from './ingest';
+import { DatasetFormat, DatasetTask, ingest, ingestInWorker, IngestOptions, IngestResult, SplitName } from './ingest';
 import { partBlobKey, PartOutcome, SPLIT_ORDER, SplitFiles } from './split-files';
 
 export interface DatasetLimits {
@@ -20,6 +20,8 @@ export interface DatasetLimits {
   maxTotalBytes: number;
   maxDatasets: number;
   uploadTtlSeconds: number;
+  /** Uploads with a Content-Length of at least this are parsed on a worker thread (`ingestInWorker`). */
+  ingestWorkerMinBytes: number;
 }
 
 export interface DatasetOptions {
@@ -176,7 +178,7 @@ export class DatasetService {
    * blob, then publishes it and marks the dataset READY, or deletes it and marks it FAILED with
    * the row errors. Never buffers the body.
    */
-  async receiveUpload(uploadId: string, token: string, body: Readable, opts: { gzip?: boolean; callerTenantId?: string | null }): Promise<UploadOutcome> {
+  async receiveUpload(uploadId: string, token: string, body: Readable, opts: { gzip?: boolean; callerTenantId?: string | null; contentLength?: number | null }): Promise<UploadOutcome> {
     const upload = await this.claimUpload(uploadId, token, opts.callerTenantId ?? null);
     const scope = { tenantId: upload.tenantId };
     const dataset = await this.db.withTenant(scope, async (m) => {
@@ -199,7 +201,8 @@ export class DatasetService {
     const temp = this.blobs.createTemp();
     let result: IngestResult;
     try {
-      result = await ingest(body, temp.stream, options);
+      const threaded = opts.contentLength != null && opts.contentLength >= this.limits.ingestWorkerMinBytes;
+      result = await (threaded ? ingestInWorker : ingest)(body, temp.stream, options);
       if (!temp.stream.writableEnded) temp.stream.end();
       if (!temp.stream.writableFinished) await once(temp.stream, 'close');
     } catch (err) {

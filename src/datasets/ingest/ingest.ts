@@ -51,9 +51,13 @@ const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
  * resolves once it has finished.
  */
 export function ingest(source: NodeJS.ReadableStream, sink: NodeJS.WritableStream, opts: IngestOptions): Promise<IngestResult> {
+  return runIngest(source, sink, opts, true);
+}
+
+/** `ingest`; without `hashed` the result's sha256 is `''` (the worker thread's half: its caller hashes). */
+export function runIngest(source: NodeJS.ReadableStream, sink: NodeJS.WritableStream, opts: IngestOptions, hashed: boolean): Promise<IngestResult> {
   const problems = validateIngestOptions(opts);
-  if (problems.length) return Promise.reject(new IngestOptionsError(problems));
-  return new IngestRun(source, sink, opts).run();
+  return problems.length ? Promise.reject(new IngestOptionsError(problems)) : new IngestRun(source, sink, opts, hashed).run();
 }
 
 class IngestRun {
@@ -61,7 +65,7 @@ class IngestRun {
   /** `,"name":` for each field, in TASK_FIELDS order. */
   private readonly jsonPrefixes: string[];
   private readonly isClassification: boolean;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | null;
   private readonly decoder: ChunkDecoder;
   private readonly splitter: SplitSource;
   private readonly stats: StatsCollector;
@@ -112,7 +116,8 @@ class IngestRun {
   private resolve: (r: IngestResult) => void = () => undefined;
   private reject: (e: Error) => void = () => undefined;
 
-  constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions) {
+  constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions, hashed: boolean) {
+    this.hash = hashed ? createHash('sha256') : null;
     this.specs = TASK_FIELDS[opts.task];
     this.jsonPrefixes = this.specs.map((spec) => `,${JSON.stringify(spec.name)}:`);
     this.isClassification = opts.task === 'CLASSIFICATION';
@@ -127,16 +132,11 @@ class IngestRun {
     if (opts.format === 'JSONL') {
       this.parser = new LineSplitter(MAX_LINE_CHARS, (text, line) => this.onJsonLine(text, line), (line) => this.onOversizeLine(line));
     } else {
-      const parser = new DelimitedParser(
-        { delimiter: this.delimiter(), maxFieldChars: MAX_FIELD_BYTES },
-        (fields, line, issue) => this.onRecord(fields, line, issue),
-      );
+      const parser = new DelimitedParser({ delimiter: this.delimiter(), maxFieldChars: MAX_FIELD_BYTES }, (fields, line, issue) => this.onRecord(fields, line, issue));
       this.parser = parser;
       if (opts.task === 'RECOMMENDATION' && (opts.encoding ?? 'utf-8') === 'utf-8') this.bytePath = parser;
     }
-    this.output = new OutputBuffer((chunk) => {
-      if (!this.sink.write(chunk)) this.sinkFull = true;
-    });
+    this.output = new OutputBuffer((chunk) => void (this.sink.write(chunk) || (this.sinkFull = true)));
     this.processor = new Writable({
       highWaterMark: INPUT_BUFFER_BYTES,
       write: (chunk: Buffer, _encoding, callback) => this.onDecompressed(chunk, callback),
@@ -176,7 +176,7 @@ class IngestRun {
     if (this.byteSize > this.opts.maxBytes) {
       return this.fail('TOO_LARGE', `the file is larger than the limit of ${this.opts.maxBytes} bytes`);
     }
-    this.hash.update(bytes);
+    this.hash?.update(bytes);
     if (this.entry) return this.feed(bytes);
     this.head.push(bytes);
     this.headLength += bytes.length;
@@ -561,7 +561,7 @@ class IngestRun {
       fatal: this.fatal,
       rowCount: this.rowCount,
       byteSize: this.byteSize,
-      sha256: this.hash.digest('hex'),
+      sha256: this.hash?.digest('hex') ?? '',
       columnMapping: this.columnMapping,
       hasHeader: this.layout?.hasHeader ?? false,
       stats: this.stats.result(),
@@ -573,6 +573,5 @@ class IngestRun {
   }
 }
 
-function ignore(): void {
-  // A source we stopped reading may still fail later; the caller owns it, we must not crash.
-}
+/** A source we stopped reading may still fail later; the caller owns it, we must not crash. */
+const ignore = (): void => undefined;
