@@ -113,7 +113,16 @@ export class RatingRowPath {
     let n = 0;
     let i = start;
     const special = this.special;
+    // The line is copied into the output while it is scanned (behind room for the split digit
+    // and delimiter): a compact row in canonical order is then complete. Room is made for the
+    // longest line this path takes; a longer one goes GENERAL (typed-array writes past the end of
+    // the batch are dropped), and a row not taken leaves `out.pos` where it was.
+    const out = this.out;
+    out.reserve(MAX_FAST_LINE + 128);
+    const dst = out.buf;
+    let p = out.pos + 2;
     for (let b = buf[i]; b !== LF; b = buf[++i]) {
+      dst[p++] = b;
       if (special[b] === 0) continue;
       if (b === delim) {
         if (n === last) return GENERAL;
@@ -154,18 +163,13 @@ export class RatingRowPath {
     const split = this.splitter.assignIndex(line);
     this.stats.addFields(buf, us, ue, buf, is, ie, rating, ts >= 0);
 
-    const out = this.out;
-    out.reserve(stop - start + 128);
-    const dst = out.buf;
     if (this.compact) {
-      const delim = this.delim;
-      let p = out.pos;
-      dst[p++] = SPLIT_DIGITS[split];
-      dst[p++] = delim;
+      dst[out.pos] = SPLIT_DIGITS[split];
+      dst[out.pos + 1] = delim;
       if (this.inOrder && ratingCanonical && timestampCanonical) {
-        p = copy(dst, p, buf, start, ts < 0 ? re : stop); // the input line (an empty timestamp: without its delimiter)
+        p = out.pos + 2 + (ts < 0 ? re : stop) - start; // the input line, copied above (an empty timestamp: without its delimiter)
       } else {
-        p = copy(dst, p, buf, us, ue);
+        p = copy(dst, out.pos + 2, buf, us, ue);
         dst[p++] = delim;
         p = copy(dst, p, buf, is, ie);
         dst[p++] = delim;
@@ -181,7 +185,7 @@ export class RatingRowPath {
     }
     const head = HEAD[split];
     dst.set(head, out.pos); // natively: the longest constant
-    let p = out.pos + head.length;
+    p = out.pos + head.length;
     p = copy(dst, p, buf, us, ue);
     p = put(dst, p, AFTER_USER);
     p = copy(dst, p, buf, is, ie);
