@@ -31,7 +31,8 @@ async function bothWays(data: Buffer | string, opts: Opts, chunkSize = 64 * 1024
 async function expectSame(data: Buffer | string, opts: Opts, chunkSize?: number): Promise<IngestResult> {
   const { inThread, threaded } = await bothWays(data, opts, chunkSize);
   expect(threaded.result).toEqual(inThread.result);
-  expect(threaded.text).toBe(inThread.text);
+  // After a fatal error the sink holds a partial file to discard, cut wherever each one stopped.
+  if (!inThread.result.fatal) expect(threaded.text).toBe(inThread.text);
   return threaded.result;
 }
 
