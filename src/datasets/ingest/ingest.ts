@@ -136,7 +136,9 @@ class IngestRun {
       this.parser = parser;
       if (opts.task === 'RECOMMENDATION' && (opts.encoding ?? 'utf-8') === 'utf-8') this.bytePath = parser;
     }
-    this.output = new OutputBuffer((chunk) => void (this.sink.write(chunk) || (this.sinkFull = true)));
+    this.output = new OutputBuffer((chunk) => {
+      if (!this.sink.write(chunk)) this.sinkFull = true;
+    });
     this.processor = new Writable({
       highWaterMark: INPUT_BUFFER_BYTES,
       write: (chunk: Buffer, _encoding, callback) => this.onDecompressed(chunk, callback),
@@ -218,21 +220,15 @@ class IngestRun {
     this.entry!.end();
   };
 
-  private readonly onSourceError = (err: Error): void => {
-    this.fail('ABORTED', `the upload failed before it was complete (${err.message})`);
-  };
+  private readonly onSourceError = (err: Error): void => this.fail('ABORTED', `the upload failed before it was complete (${err.message})`);
 
   private readonly onClose = (): void => {
     if (!this.sourceEnded) this.fail('ABORTED', 'the upload ended before it was complete');
   };
 
-  private readonly onClientAborted = (): void => {
-    this.fail('ABORTED', 'the client disconnected before the upload was complete');
-  };
+  private readonly onClientAborted = (): void => this.fail('ABORTED', 'the client disconnected before the upload was complete');
 
-  private readonly onAbort = (): void => {
-    this.fail('ABORTED', 'the upload was cancelled');
-  };
+  private readonly onAbort = (): void => this.fail('ABORTED', 'the upload was cancelled');
 
   // ── decompressed bytes: binary sniff, decoding, parsing ───────────────────────────────────
 
@@ -266,13 +262,18 @@ class IngestRun {
     if (text && !this.done) this.parser.push(text);
   }
 
-  /** Decoded bytes in: whole lines go to `lines` (byte path), the rest is decoded and parsed. */
+  /** Decoded bytes in: whole lines go to `lines` (byte path; a carried line is completed first, not copied with the chunk), the rest is decoded and parsed. */
   private take(bytes: Buffer): void {
     if (!this.bytePath) return this.parse(this.decoder.decode(bytes));
     let buf = bytes;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, bytes]);
-      this.carry = null;
+    const carry = this.carry;
+    this.carry = null;
+    const lf = carry ? bytes.indexOf(LF) + 1 : 0;
+    if (carry && lf === 0) buf = Buffer.concat([carry, bytes]);
+    else if (carry) {
+      this.lines(Buffer.concat([carry, bytes.subarray(0, lf)]), carry.length + lf);
+      if (this.done) return;
+      buf = bytes.subarray(lf);
     }
     const cut = buf.lastIndexOf(LF) + 1;
     if (buf.length - cut > MAX_CARRY_BYTES) return this.parse(this.decoder.decode(buf));
