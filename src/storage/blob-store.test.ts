@@ -71,4 +71,27 @@ describe('LocalBlobStore durability', () => {
     await expect(store.commit('tmp/never-written', 'tenants/t1/x')).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await store.exists('tenants/t1/x')).toBe(false);
   });
+
+  it('flushes a temporary blob to disk while it is written (every 64 MB), so the commit has little left to sync', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-durable-'));
+    const store = new LocalBlobStore(root);
+    const syncs = jest.spyOn(fs, 'fdatasync');
+    try {
+      const temp = store.createTemp();
+      const mb = Buffer.alloc(1024 * 1024, 120);
+      for (let i = 0; i < 150; i++) {
+        if (!temp.stream.write(mb)) await once(temp.stream, 'drain');
+        if (i % 16 === 0) await new Promise((r) => setTimeout(r, 120)); // the syncer looks every 100 ms
+      }
+      temp.stream.end();
+      await once(temp.stream, 'close');
+      expect(syncs.mock.calls.length).toBeGreaterThanOrEqual(1);
+      expect(syncs.mock.calls.length).toBeLessThanOrEqual(2); // 150 MB: one sync at a time, each after 64 MB more
+      await store.commit(temp.key, 'tenants/t1/big');
+      expect(await store.size('tenants/t1/big')).toBe(150 * 1024 * 1024);
+    } finally {
+      syncs.mockRestore();
+    }
+  });
 });
+
