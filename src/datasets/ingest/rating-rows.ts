@@ -15,6 +15,7 @@
 import type { OutputBuffer } from './output-buffer';
 import type { RatingRange } from './schema';
 import type { SplitName, SplitSource } from './split';
+import { BITSET_LIMIT } from './stats';
 import type { RecommendationCollector } from './task-stats';
 
 /** `row` results besides a split index (0 train, 1 validation, 2 test). */
@@ -107,6 +108,10 @@ export class RatingRowPath {
    * recorded).
    */
   row(buf: Buffer, start: number, line: number): number {
+    if (this.inOrder) {
+      const split = this.plainRow(buf, start, line);
+      if (split !== GENERAL) return split;
+    }
     const delim = this.delim;
     const ends = this.ends;
     const last = this.columns - 1;
@@ -201,6 +206,68 @@ export class RatingRowPath {
     }
     if (ts >= 0) p = timestampCanonical ? copy(dst, p, buf, ts, te) : putNumber(dst, p, timestamp);
     out.pos = put(dst, p, END);
+    return split;
+  }
+
+  /**
+   * The most common row read in one pass, each byte once: columns in canonical order, ids that
+   * are small canonical integers, a plain non-negative rating and timestamp as `String()` writes
+   * them (`196,242,3,881250949`). Returns its split after recording exactly what `row` would, or
+   * GENERAL having recorded nothing (only bytes past `out.pos` are written), and `row` reads it in full.
+   */
+  private plainRow(buf: Buffer, start: number, line: number): number {
+    const out = this.out;
+    out.reserve(MAX_FAST_LINE + 128);
+    const dst = out.buf;
+    const delim = this.delim;
+    let p = out.pos + 2;
+    let i = start;
+    let b = 0;
+    let d = 0;
+    let user = 0;
+    for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) { user = user * 10 + d; dst[p++] = b; }
+    let n = i - start;
+    if (b !== delim || n === 0 || n > 8 || (n > 1 && buf[start] === 48) || user >= BITSET_LIMIT) return GENERAL;
+    dst[p++] = b;
+    const is = ++i;
+    let item = 0;
+    for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) { item = item * 10 + d; dst[p++] = b; }
+    n = i - is;
+    if (b !== delim || n === 0 || n > 8 || (n > 1 && buf[is] === 48) || item >= BITSET_LIMIT) return GENERAL;
+    dst[p++] = b;
+    const rs = ++i;
+    let mantissa = 0;
+    for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) { mantissa = mantissa * 10 + d; dst[p++] = b; }
+    const intDigits = i - rs;
+    let fracDigits = 0;
+    if (b === DOT) {
+      dst[p++] = b;
+      const fs = ++i;
+      for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) { mantissa = mantissa * 10 + d; dst[p++] = b; }
+      fracDigits = i - fs;
+      if (fracDigits === 0 || buf[i - 1] === 48) return GENERAL; // `5.`, `4.0`: not as String() writes them
+    }
+    if (intDigits === 0 || (intDigits > 1 && buf[rs] === 48) || intDigits + fracDigits > MAX_DIGITS) return GENERAL;
+    const rating = fracDigits ? mantissa / POW10[fracDigits] : mantissa;
+    if ((fracDigits && buf[rs] === 48 && rating < 1e-6) || rating < this.ratingRange.min || rating > this.ratingRange.max) return GENERAL;
+    const hasTimestamp = this.timestamp === 3;
+    if (hasTimestamp) {
+      if (b !== delim) return GENERAL;
+      dst[p++] = b;
+      const ts = ++i;
+      for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) dst[p++] = b;
+      n = i - ts;
+      if (n === 0 || n > MAX_DIGITS || (n > 1 && buf[ts] === 48)) return GENERAL;
+    }
+    if (b === CR && buf[i + 1] === LF) this.next = i + 2;
+    else if (b === LF) this.next = i + 1;
+    else return GENERAL;
+    const split = this.splitter.assignIndex(line);
+    this.stats.addInts(user, item, rating, hasTimestamp);
+    dst[out.pos] = SPLIT_DIGITS[split];
+    dst[out.pos + 1] = delim;
+    dst[p++] = LF;
+    out.pos = p;
     return split;
   }
 

@@ -147,7 +147,7 @@ export class HyperLogLog {
 }
 
 /** Canonical non-negative integers below this are counted in a bitset (8 MB at most). */
-const BITSET_LIMIT = 1 << 26;
+export const BITSET_LIMIT = 1 << 26;
 
 /** `smallInt` of the bytes `buf[start, end)`. */
 function smallIntBytes(buf: Uint8Array, start: number, end: number): number {
@@ -201,7 +201,8 @@ export class DistinctCounter {
     else this.addOther(buf.toString('utf8', start, end));
   }
 
-  private addSmallInt(n: number): void {
+  /** `add` of the canonical decimal text of `n`, an integer in [0, 2^26) (what `smallInt` gives). */
+  addSmallInt(n: number): void {
     const word = n >>> 5;
     if (word >= this.bits.length) {
       const grown = new Uint32Array(max(word + 1, this.bits.length * 2));
