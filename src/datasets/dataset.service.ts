@@ -20,8 +20,8 @@ export interface DatasetLimits {
   maxTotalBytes: number;
   maxDatasets: number;
   uploadTtlSeconds: number;
-  /** Uploads with a Content-Length of at least this are parsed on a worker thread (`ingestInWorker`). */
-  ingestWorkerMinBytes: number;
+  /** Uploads with a Content-Length of at least this are parsed on a worker thread (`ingestInWorker`); null: never. */
+  ingestWorkerMinBytes: number | null;
 }
 
 export interface DatasetOptions {
@@ -201,7 +201,8 @@ export class DatasetService {
     const temp = this.blobs.createTemp();
     let result: IngestResult;
     try {
-      const threaded = opts.contentLength != null && opts.contentLength >= this.limits.ingestWorkerMinBytes;
+      const min = this.limits.ingestWorkerMinBytes;
+      const threaded = min !== null && opts.contentLength != null && opts.contentLength >= min;
       result = await (threaded ? ingestInWorker : ingest)(body, temp.stream, options);
       if (!temp.stream.writableEnded) temp.stream.end();
       if (!temp.stream.writableFinished) await once(temp.stream, 'close');
