@@ -46,9 +46,9 @@ function peakRssMb(pid: number): number {
 async function gql(url: string, query: string, variables: object, token?: string) {
   const init = { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) };
   // Generating a file blocks this process for longer than the server's keep-alive timeout, so the
-  // pooled connection may have been closed meanwhile ("other side closed"): retry once on a fresh one.
+  // pooled connection may have been closed meanwhile ("other side closed", EPIPE): retry once on a fresh one.
   const res = await fetch(url, init).catch((err: Error & { cause?: { code?: string } }) => {
-    if (err.cause?.code !== 'UND_ERR_SOCKET') throw err;
+    if (!['UND_ERR_SOCKET', 'EPIPE', 'ECONNRESET'].includes(err.cause?.code ?? '')) throw err;
     return fetch(url, init);
   });
   return (await res.json()) as { data: Record<string, any> };
