@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Client } from 'pg';
+import { readDataset } from '../src/trainer/dataset-rows';
 import { createApiKey, datasetsDir, gql, signUp, startTestApi, TestApi, TestUser } from './helpers';
 
 const CREATE = `mutation CreateDatasetUpload($input: CreateDatasetUploadInput!) {
@@ -16,7 +17,8 @@ let a: TestUser;
 let b: TestUser;
 beforeAll(async () => {
   // Its own blob store: these tests look into the temporary-blob folder, which other files' servers would share.
-  t = await startTestApi({ DATASET_MAX_FILE_BYTES: String(64 * 1024 * 1024), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-datasets-test-')) });
+  // Files of 1 MB and more (MovieLens u.data, 2 MB) are parsed on a worker thread, smaller ones in the API thread.
+  t = await startTestApi({ DATASET_MAX_FILE_BYTES: String(64 * 1024 * 1024), INGEST_WORKER_MIN_BYTES: String(1024 * 1024), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tuneforge-datasets-test-')) });
   [a, b] = await Promise.all([signUp(t.url), signUp(t.url)]);
 });
 afterAll(async () => { await t.stop(); });
@@ -49,7 +51,7 @@ const withData = DATA ? describe : describe.skip;
 if (!DATA) console.warn('skipping real-dataset upload tests: shared/datasets not found (set TUNEFORGE_DATASETS)');
 
 withData('real public datasets load as they are', () => {
-  it('MovieLens u.data (tab-separated, no header): 100,000 ratings, 943 users, 1,682 items', async () => {
+  it('MovieLens u.data (tab-separated, no header; parsed on a worker thread): 100,000 ratings, 943 users, 1,682 items', async () => {
     const file = fs.readFileSync(path.join(DATA!, 'movielens-100k/u.data'));
     const res = await upload(a, { name: 'ml-100k', task: 'RECOMMENDATION', format: 'TSV' }, file);
     expect(res.status).toBe(200);
@@ -60,6 +62,16 @@ withData('real public datasets load as they are', () => {
     expect(d.splits.train + d.splits.validation + d.splits.test).toBe(100_000);
     expect(d.splits.train / 100_000).toBeCloseTo(0.8, 1);
     expect(d.preview[0]).toMatchObject({ userId: '196', itemId: '242', rating: 3 });
+    // Stored durably in the compact form (the 20 preview rows stay JSONL), which training reads as the same rows.
+    const rawId = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1];
+    const blob = fs.readFileSync(path.join(t.config.DATA_DIR, 'blobs', 'tenants', rawId(a.tenantId), 'datasets', rawId(res.id), 'rows.jsonl'), 'utf8');
+    const lines = blob.split('\n');
+    expect(lines[0]).toMatch(/^\{"split":"(train|validation|test)","userId":"196","itemId":"242","rating":3,"timestamp":881250949\}$/);
+    expect(lines[20]).toMatch(/^[012]\t119\t392\t4\t886176814$/);
+    expect(blob.length).toBeLessThan(file.length * 1.15); // 2 bytes more per ~20-byte row (JSONL: 3.5×)
+    const rows = await readDataset('recommendation', (async function* () { yield blob; })());
+    expect([rows.train.length, rows.validation.length, rows.test?.length]).toEqual([d.splits.train, d.splits.validation, d.splits.test]);
+    expect(rows.train.concat(rows.validation, rows.test ?? []).find((r) => (r as { userId: string }).userId === '196' && (r as { itemId: string }).itemId === '242')).toEqual({ userId: '196', itemId: '242', rating: 3, timestamp: 881250949 });
   });
 
   it('Financial PhraseBank (Latin-1, `sentence@label`): 4,846 rows with the README\'s label counts', async () => {

@@ -12,7 +12,7 @@ import { BlobStore } from '../storage/blob-store';
 import { DatasetUpload } from './dataset-upload.entity';
 import { Dataset, DatasetStatus } from './dataset.entity';
 import { quotaExceeded, UploadRefused } from './dataset.errors';
-import { DatasetFormat, DatasetTask, ingest, IngestOptions, IngestResult, SplitName } from './ingest';
+import { DatasetFormat, DatasetTask, ingest, ingestInWorker, IngestOptions, IngestResult, SplitName } from './ingest';
 import { partBlobKey, PartOutcome, SPLIT_ORDER, SplitFiles } from './split-files';
 
 export interface DatasetLimits {
@@ -20,6 +20,8 @@ export interface DatasetLimits {
   maxTotalBytes: number;
   maxDatasets: number;
   uploadTtlSeconds: number;
+  /** Uploads with a Content-Length of at least this are parsed on a worker thread (`ingestInWorker`); null: never. */
+  ingestWorkerMinBytes: number | null;
 }
 
 export interface DatasetOptions {
@@ -176,7 +178,7 @@ export class DatasetService {
    * blob, then publishes it and marks the dataset READY, or deletes it and marks it FAILED with
    * the row errors. Never buffers the body.
    */
-  async receiveUpload(uploadId: string, token: string, body: Readable, opts: { gzip?: boolean; callerTenantId?: string | null }): Promise<UploadOutcome> {
+  async receiveUpload(uploadId: string, token: string, body: Readable, opts: { gzip?: boolean; callerTenantId?: string | null; contentLength?: number | null }): Promise<UploadOutcome> {
     const upload = await this.claimUpload(uploadId, token, opts.callerTenantId ?? null);
     const scope = { tenantId: upload.tenantId };
     const dataset = await this.db.withTenant(scope, async (m) => {
@@ -187,7 +189,8 @@ export class DatasetService {
     const o = dataset.options as DatasetOptions;
     const options: IngestOptions = {
       encoding: o.encoding, delimiter: o.delimiter, hasHeader: o.hasHeader, columns: o.columns, splitColumn: o.splitColumn,
-      ...(upload.split ? { split: upload.split } : { splits: o.splits, seed: o.seed }),
+      // A split file's part is joined by ingesting it again as JSONL, so only single files are compact.
+      ...(upload.split ? { split: upload.split } : { splits: o.splits, seed: o.seed, compactRows: true }),
       task: dataset.task,
       format: dataset.format,
       maxBytes: upload.split ? await this.splitFiles.allowance(upload) : upload.maxBytes,
@@ -198,7 +201,9 @@ export class DatasetService {
     const temp = this.blobs.createTemp();
     let result: IngestResult;
     try {
-      result = await ingest(body, temp.stream, options);
+      const min = this.limits.ingestWorkerMinBytes;
+      const threaded = min !== null && opts.contentLength != null && opts.contentLength >= min;
+      result = await (threaded ? ingestInWorker : ingest)(body, temp.stream, options);
       if (!temp.stream.writableEnded) temp.stream.end();
       if (!temp.stream.writableFinished) await once(temp.stream, 'close');
     } catch (err) {

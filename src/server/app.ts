@@ -103,6 +103,7 @@ export async function startServer(config: Config, services: Services, log: Logge
       const outcome = await services.datasets.receiveUpload(uploadId, token, req, {
         gzip: /gzip/i.test(req.header('content-encoding') ?? ''),
         callerTenantId: caller?.tenantId ?? null,
+        contentLength: req.header('content-length') ? Number(req.header('content-length')) : null,
       });
       if (outcome.status === 413) res.setHeader('connection', 'close');
       res.status(outcome.status).json({ ...presentUploadAnswer(outcome.dataset, outcome.part), requestId });

@@ -97,6 +97,7 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     maxTotalBytes: config.DATASET_MAX_TOTAL_BYTES,
     maxDatasets: config.DATASET_MAX_COUNT,
     uploadTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
+    ingestWorkerMinBytes: config.INGEST_WORKER_MIN_BYTES ?? null,
   }, log);
 
   const internalApiUrl = { value: config.INTERNAL_API_URL ?? '' };

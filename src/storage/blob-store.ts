@@ -33,7 +33,13 @@ export function assertBlobKey(key: string): string {
 /** A fresh temporary key: `tmp/<ms>-<random>`. */
 export const newTempKey = (): string => `tmp/${Date.now()}-${crypto.randomBytes(8).toString('hex')}`;
 
-/** The default store: files under a directory (DATA_DIR/blobs). Commit is an atomic rename. */
+/**
+ * The default store: files under a directory (DATA_DIR/blobs). Commit is durable and atomic: the
+ * temporary file is fsynced, renamed over the key, and the directories whose entries changed are
+ * fsynced, so after `commit` resolves a power loss leaves the whole blob under `key` (or, before
+ * it resolves, the previous one), never a zero-length or partial file. Writes themselves are not
+ * synced: a temporary blob that is never committed needs no durability.
+ */
 export class LocalBlobStore implements BlobStore {
   constructor(private readonly root: string) {
     fs.mkdirSync(path.join(root, 'tmp'), { recursive: true });
@@ -45,13 +51,23 @@ export class LocalBlobStore implements BlobStore {
 
   createTemp(): { key: string; stream: Writable } {
     const key = newTempKey();
-    return { key, stream: fs.createWriteStream(this.pathOf(key), { flags: 'wx' }) };
+    const stream = fs.createWriteStream(this.pathOf(key), { flags: 'wx' });
+    syncAsWritten(stream);
+    return { key, stream };
   }
 
   async commit(tempKey: string, key: string): Promise<void> {
+    const temp = this.pathOf(tempKey);
     const target = this.pathOf(key);
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    await fs.promises.rename(this.pathOf(tempKey), target);
+    await fsyncPath(temp);
+    const dir = path.dirname(target);
+    const created = await fs.promises.mkdir(dir, { recursive: true });
+    await fs.promises.rename(temp, target);
+    // The rename is durable once the target's directory is; directories made just now must be
+    // reachable too, so their parents' entries are synced up to the first one that existed.
+    const dirs = [dir];
+    if (created !== undefined) for (let d = dir; d !== path.dirname(created); d = path.dirname(d)) dirs.push(path.dirname(d));
+    for (const d of new Set(dirs)) await fsyncPath(d);
   }
 
   async read(key: string): Promise<Readable> {
@@ -82,5 +98,47 @@ export class LocalBlobStore implements BlobStore {
       }
     }
     return removed;
+  }
+}
+
+/** A temporary blob is fdatasynced in the background every this many bytes written. */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Flushes a temporary blob to disk while it is being written (fdatasync every SYNC_EVERY_BYTES,
+ * one at a time, off the event loop): the disk works during the upload instead of all at once in
+ * the commit's fsync, which then has at most the last few MB to flush. Durability still comes
+ * from `commit`; a failed sync here only leaves more for it.
+ */
+function syncAsWritten(stream: fs.WriteStream): void {
+  let fd = -1;
+  let synced = 0;
+  let syncing = false;
+  const timer = setInterval(() => {
+    if (fd < 0 || syncing || stream.bytesWritten - synced < SYNC_EVERY_BYTES) return;
+    syncing = true;
+    const upTo = stream.bytesWritten;
+    fs.fdatasync(fd, () => {
+      syncing = false;
+      synced = upTo;
+    });
+  }, 100);
+  timer.unref();
+  stream.once('open', (opened: number) => (fd = opened));
+  // No new sync once the stream is finishing (it closes its descriptor next).
+  const stop = () => {
+    fd = -1;
+    clearInterval(timer);
+  };
+  stream.once('finish', stop).once('error', stop).once('close', stop);
+}
+
+/** fsync(2) of a file or directory (a directory is opened read-only, which Linux and macOS allow to sync). */
+async function fsyncPath(p: string): Promise<void> {
+  const handle = await fs.promises.open(p, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -51,9 +51,13 @@ const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
  * resolves once it has finished.
  */
 export function ingest(source: NodeJS.ReadableStream, sink: NodeJS.WritableStream, opts: IngestOptions): Promise<IngestResult> {
+  return runIngest(source, sink, opts, true);
+}
+
+/** `ingest`; without `hashed` the result's sha256 is `''` (the worker thread's half: its caller hashes). */
+export function runIngest(source: NodeJS.ReadableStream, sink: NodeJS.WritableStream, opts: IngestOptions, hashed: boolean): Promise<IngestResult> {
   const problems = validateIngestOptions(opts);
-  if (problems.length) return Promise.reject(new IngestOptionsError(problems));
-  return new IngestRun(source, sink, opts).run();
+  return problems.length ? Promise.reject(new IngestOptionsError(problems)) : new IngestRun(source, sink, opts, hashed).run();
 }
 
 class IngestRun {
@@ -61,7 +65,7 @@ class IngestRun {
   /** `,"name":` for each field, in TASK_FIELDS order. */
   private readonly jsonPrefixes: string[];
   private readonly isClassification: boolean;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | null;
   private readonly decoder: ChunkDecoder;
   private readonly splitter: SplitSource;
   private readonly stats: StatsCollector;
@@ -112,7 +116,8 @@ class IngestRun {
   private resolve: (r: IngestResult) => void = () => undefined;
   private reject: (e: Error) => void = () => undefined;
 
-  constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions) {
+  constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions, hashed: boolean) {
+    this.hash = hashed ? createHash('sha256') : null;
     this.specs = TASK_FIELDS[opts.task];
     this.jsonPrefixes = this.specs.map((spec) => `,${JSON.stringify(spec.name)}:`);
     this.isClassification = opts.task === 'CLASSIFICATION';
@@ -127,10 +132,7 @@ class IngestRun {
     if (opts.format === 'JSONL') {
       this.parser = new LineSplitter(MAX_LINE_CHARS, (text, line) => this.onJsonLine(text, line), (line) => this.onOversizeLine(line));
     } else {
-      const parser = new DelimitedParser(
-        { delimiter: this.delimiter(), maxFieldChars: MAX_FIELD_BYTES },
-        (fields, line, issue) => this.onRecord(fields, line, issue),
-      );
+      const parser = new DelimitedParser({ delimiter: this.delimiter(), maxFieldChars: MAX_FIELD_BYTES }, (fields, line, issue) => this.onRecord(fields, line, issue));
       this.parser = parser;
       if (opts.task === 'RECOMMENDATION' && (opts.encoding ?? 'utf-8') === 'utf-8') this.bytePath = parser;
     }
@@ -176,7 +178,7 @@ class IngestRun {
     if (this.byteSize > this.opts.maxBytes) {
       return this.fail('TOO_LARGE', `the file is larger than the limit of ${this.opts.maxBytes} bytes`);
     }
-    this.hash.update(bytes);
+    this.hash?.update(bytes);
     if (this.entry) return this.feed(bytes);
     this.head.push(bytes);
     this.headLength += bytes.length;
@@ -218,21 +220,15 @@ class IngestRun {
     this.entry!.end();
   };
 
-  private readonly onSourceError = (err: Error): void => {
-    this.fail('ABORTED', `the upload failed before it was complete (${err.message})`);
-  };
+  private readonly onSourceError = (err: Error): void => this.fail('ABORTED', `the upload failed before it was complete (${err.message})`);
 
   private readonly onClose = (): void => {
     if (!this.sourceEnded) this.fail('ABORTED', 'the upload ended before it was complete');
   };
 
-  private readonly onClientAborted = (): void => {
-    this.fail('ABORTED', 'the client disconnected before the upload was complete');
-  };
+  private readonly onClientAborted = (): void => this.fail('ABORTED', 'the client disconnected before the upload was complete');
 
-  private readonly onAbort = (): void => {
-    this.fail('ABORTED', 'the upload was cancelled');
-  };
+  private readonly onAbort = (): void => this.fail('ABORTED', 'the upload was cancelled');
 
   // ── decompressed bytes: binary sniff, decoding, parsing ───────────────────────────────────
 
@@ -266,13 +262,18 @@ class IngestRun {
     if (text && !this.done) this.parser.push(text);
   }
 
-  /** Decoded bytes in: whole lines go to `lines` (byte path), the rest is decoded and parsed. */
+  /** Decoded bytes in: whole lines go to `lines` (byte path; a carried line is completed first, not copied with the chunk), the rest is decoded and parsed. */
   private take(bytes: Buffer): void {
     if (!this.bytePath) return this.parse(this.decoder.decode(bytes));
     let buf = bytes;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, bytes]);
-      this.carry = null;
+    const carry = this.carry;
+    this.carry = null;
+    const lf = carry ? bytes.indexOf(LF) + 1 : 0;
+    if (carry && lf === 0) buf = Buffer.concat([carry, bytes]);
+    else if (carry) {
+      this.lines(Buffer.concat([carry, bytes.subarray(0, lf)]), carry.length + lf);
+      if (this.done) return;
+      buf = bytes.subarray(lf);
     }
     const cut = buf.lastIndexOf(LF) + 1;
     if (buf.length - cut > MAX_CARRY_BYTES) return this.parse(this.decoder.decode(buf));
@@ -355,7 +356,7 @@ class IngestRun {
       const rowLayout = { delimiter: this.delimiter(), columns: layout.columns, indexes: layout.indexes };
       // A user's split column takes the general path: the byte path knows only the task's fields.
       if (this.bytePath && layout.splitIndex === -1 && this.stats instanceof RecommendationCollector && RatingRowPath.supports(rowLayout)) {
-        this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output);
+        this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output, this.opts.compactRows === true);
       }
       if (layout.hasHeader) return;
     }
@@ -561,7 +562,7 @@ class IngestRun {
       fatal: this.fatal,
       rowCount: this.rowCount,
       byteSize: this.byteSize,
-      sha256: this.hash.digest('hex'),
+      sha256: this.hash?.digest('hex') ?? '',
       columnMapping: this.columnMapping,
       hasHeader: this.layout?.hasHeader ?? false,
       stats: this.stats.result(),
@@ -573,6 +574,5 @@ class IngestRun {
   }
 }
 
-function ignore(): void {
-  // A source we stopped reading may still fail later; the caller owns it, we must not crash.
-}
+/** A source we stopped reading may still fail later; the caller owns it, we must not crash. */
+const ignore = (): void => undefined;

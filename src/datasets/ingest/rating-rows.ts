@@ -2,7 +2,9 @@
  * The byte-level fast path for the common case of a large upload: recommendation rows in UTF-8
  * CSV/TSV without quotes, escapes or surrounding spaces (`196,242,3,881250949`). A row is read
  * straight from the input Buffer (delimiters found by one byte loop, numbers parsed from digits)
- * and its canonical JSONL line is copied into the output batch without building strings.
+ * and its canonical line is copied into the output batch without building strings: JSONL, or with
+ * `compact` the compact form of `canonical-line.ts` (for `,` and tab input), which is the input
+ * line behind a split digit and the delimiter when its columns are already in canonical order.
  *
  * Anything unusual (a quote, a backslash or control byte, a blank-padded or empty id, a rating
  * that is not a short plain decimal or is out of range, a date timestamp, the wrong number of
@@ -13,6 +15,7 @@
 import type { OutputBuffer } from './output-buffer';
 import type { RatingRange } from './schema';
 import type { SplitName, SplitSource } from './split';
+import { BITSET_LIMIT } from './stats';
 import type { RecommendationCollector } from './task-stats';
 
 /** `row` results besides a split index (0 train, 1 validation, 2 test). */
@@ -37,6 +40,7 @@ const AFTER_USER = ascii('","itemId":"');
 const AFTER_ITEM = ascii('","rating":');
 const BEFORE_TIMESTAMP = ascii(',"timestamp":');
 const END = ascii('}\n');
+const SPLIT_DIGITS = [48, 49, 50];
 const RATING_PART_OFFSET = 2048;
 const RATING_PART_SLOTS = 4 * RATING_PART_OFFSET;
 
@@ -66,6 +70,10 @@ export class RatingRowPath {
   // The last parsed number (no allocation per field).
   private value = 0;
   private canonical = false;
+  /** Writes compact lines (else JSONL). */
+  private readonly compact: boolean;
+  /** Compact, and the columns are userId, itemId, rating[, timestamp] and nothing else: the line is copied whole. */
+  private readonly inOrder: boolean;
 
   /** Whether `layout` can use this path at all (an ASCII delimiter, at most a few hundred columns). */
   static supports(layout: RatingLayout): boolean {
@@ -78,10 +86,15 @@ export class RatingRowPath {
     private readonly splitter: SplitSource,
     private readonly stats: RecommendationCollector,
     private readonly out: OutputBuffer,
+    compact = false,
   ) {
     this.delim = layout.delimiter.charCodeAt(0);
     this.columns = layout.columns;
     [this.user, this.item, this.rating, this.timestamp] = layout.indexes;
+    // Only `,` and tab: a converted number (`1e-7`) never contains them, so fields stay separable.
+    this.compact = compact && (layout.delimiter === ',' || layout.delimiter === '\t');
+    this.inOrder = this.compact && this.user === 0 && this.item === 1 && this.rating === 2
+      && (this.timestamp === 3 ? this.columns === 4 : this.timestamp === -1 && this.columns === 3);
     this.ends = new Int32Array(layout.columns);
     this.special = new Uint8Array(256);
     for (let b = 0; b < SPACE; b++) this.special[b] = 1;
@@ -95,13 +108,26 @@ export class RatingRowPath {
    * recorded).
    */
   row(buf: Buffer, start: number, line: number): number {
+    if (this.inOrder) {
+      const split = this.plainRow(buf, start, line);
+      if (split !== GENERAL) return split;
+    }
     const delim = this.delim;
     const ends = this.ends;
     const last = this.columns - 1;
     let n = 0;
     let i = start;
     const special = this.special;
+    // The line is copied into the output while it is scanned (behind room for the split digit
+    // and delimiter): a compact row in canonical order is then complete. Room is made for the
+    // longest line this path takes; a longer one goes GENERAL (typed-array writes past the end of
+    // the batch are dropped), and a row not taken leaves `out.pos` where it was.
+    const out = this.out;
+    out.reserve(MAX_FAST_LINE + 128);
+    const dst = out.buf;
+    let p = out.pos + 2;
     for (let b = buf[i]; b !== LF; b = buf[++i]) {
+      dst[p++] = b;
       if (special[b] === 0) continue;
       if (b === delim) {
         if (n === last) return GENERAL;
@@ -142,12 +168,29 @@ export class RatingRowPath {
     const split = this.splitter.assignIndex(line);
     this.stats.addFields(buf, us, ue, buf, is, ie, rating, ts >= 0);
 
-    const out = this.out;
-    out.reserve(stop - start + 128);
-    const dst = out.buf;
+    if (this.compact) {
+      dst[out.pos] = SPLIT_DIGITS[split];
+      dst[out.pos + 1] = delim;
+      if (this.inOrder && ratingCanonical && timestampCanonical) {
+        p = out.pos + 2 + (ts < 0 ? re : stop) - start; // the input line, copied above (an empty timestamp: without its delimiter)
+      } else {
+        p = copy(dst, out.pos + 2, buf, us, ue);
+        dst[p++] = delim;
+        p = copy(dst, p, buf, is, ie);
+        dst[p++] = delim;
+        p = ratingCanonical ? copy(dst, p, buf, rs, re) : putNumber(dst, p, rating);
+        if (ts >= 0) {
+          dst[p++] = delim;
+          p = timestampCanonical ? copy(dst, p, buf, ts, te) : putNumber(dst, p, timestamp);
+        }
+      }
+      dst[p++] = LF;
+      out.pos = p;
+      return split;
+    }
     const head = HEAD[split];
     dst.set(head, out.pos); // natively: the longest constant
-    let p = out.pos + head.length;
+    p = out.pos + head.length;
     p = copy(dst, p, buf, us, ue);
     p = put(dst, p, AFTER_USER);
     p = copy(dst, p, buf, is, ie);
@@ -163,6 +206,68 @@ export class RatingRowPath {
     }
     if (ts >= 0) p = timestampCanonical ? copy(dst, p, buf, ts, te) : putNumber(dst, p, timestamp);
     out.pos = put(dst, p, END);
+    return split;
+  }
+
+  /**
+   * The most common row read in one pass, each byte once: columns in canonical order, ids that
+   * are small canonical integers, a plain non-negative rating and timestamp as `String()` writes
+   * them (`196,242,3,881250949`). Returns its split after recording exactly what `row` would, or
+   * GENERAL having recorded nothing (only bytes past `out.pos` are written), and `row` reads it in full.
+   */
+  private plainRow(buf: Buffer, start: number, line: number): number {
+    const out = this.out;
+    out.reserve(MAX_FAST_LINE + 128);
+    const dst = out.buf;
+    const delim = this.delim;
+    let p = out.pos + 2;
+    let i = start;
+    let b = 0;
+    let d = 0;
+    let user = 0;
+    for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) { user = user * 10 + d; dst[p++] = b; }
+    let n = i - start;
+    if (b !== delim || n === 0 || n > 8 || (n > 1 && buf[start] === 48) || user >= BITSET_LIMIT) return GENERAL;
+    dst[p++] = b;
+    const is = ++i;
+    let item = 0;
+    for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) { item = item * 10 + d; dst[p++] = b; }
+    n = i - is;
+    if (b !== delim || n === 0 || n > 8 || (n > 1 && buf[is] === 48) || item >= BITSET_LIMIT) return GENERAL;
+    dst[p++] = b;
+    const rs = ++i;
+    let mantissa = 0;
+    for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) { mantissa = mantissa * 10 + d; dst[p++] = b; }
+    const intDigits = i - rs;
+    let fracDigits = 0;
+    if (b === DOT) {
+      dst[p++] = b;
+      const fs = ++i;
+      for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) { mantissa = mantissa * 10 + d; dst[p++] = b; }
+      fracDigits = i - fs;
+      if (fracDigits === 0 || buf[i - 1] === 48) return GENERAL; // `5.`, `4.0`: not as String() writes them
+    }
+    if (intDigits === 0 || (intDigits > 1 && buf[rs] === 48) || intDigits + fracDigits > MAX_DIGITS) return GENERAL;
+    const rating = fracDigits ? mantissa / POW10[fracDigits] : mantissa;
+    if ((fracDigits && buf[rs] === 48 && rating < 1e-6) || rating < this.ratingRange.min || rating > this.ratingRange.max) return GENERAL;
+    const hasTimestamp = this.timestamp === 3;
+    if (hasTimestamp) {
+      if (b !== delim) return GENERAL;
+      dst[p++] = b;
+      const ts = ++i;
+      for (b = buf[i]; (d = b - 48) >= 0 && d <= 9; b = buf[++i]) dst[p++] = b;
+      n = i - ts;
+      if (n === 0 || n > MAX_DIGITS || (n > 1 && buf[ts] === 48)) return GENERAL;
+    }
+    if (b === CR && buf[i + 1] === LF) this.next = i + 2;
+    else if (b === LF) this.next = i + 1;
+    else return GENERAL;
+    const split = this.splitter.assignIndex(line);
+    this.stats.addInts(user, item, rating, hasTimestamp);
+    dst[out.pos] = SPLIT_DIGITS[split];
+    dst[out.pos + 1] = delim;
+    dst[p++] = LF;
+    out.pos = p;
     return split;
   }
 

@@ -55,6 +55,34 @@ export class Reservoir {
     }
   }
 
+  /**
+   * For an empty reservoir: takes the multiset `value → count` as if its values had been added
+   * one by one (a uniform sample of them: Floyd's m-of-n positions, mapped through the counts),
+   * in O(size + values), then goes on with `add`.
+   */
+  addCounts(counts: Iterable<[number, number]>): void {
+    let n = 0;
+    for (const [, c] of counts) n += c;
+    const m = min(this.size, n);
+    const picked = new Set<number>();
+    for (let j = n - m; j < n; j++) {
+      const t = floor(this.random() * (j + 1));
+      picked.add(picked.has(t) ? j : t);
+    }
+    const positions = Float64Array.from(picked).sort();
+    let k = 0;
+    let end = 0;
+    for (const [value, c] of counts) {
+      if (c === 0) continue;
+      end += c;
+      while (k < positions.length && positions[k] < end) { this.sample.push(value); k++; }
+      this.sum += value * c;
+      if (value < this.min) this.min = value;
+      if (value > this.max) this.max = value;
+    }
+    this.count = n;
+  }
+
   values(): readonly number[] {
     return this.sample;
   }
@@ -119,7 +147,7 @@ export class HyperLogLog {
 }
 
 /** Canonical non-negative integers below this are counted in a bitset (8 MB at most). */
-const BITSET_LIMIT = 1 << 26;
+export const BITSET_LIMIT = 1 << 26;
 
 /** `smallInt` of the bytes `buf[start, end)`. */
 function smallIntBytes(buf: Uint8Array, start: number, end: number): number {
@@ -173,7 +201,8 @@ export class DistinctCounter {
     else this.addOther(buf.toString('utf8', start, end));
   }
 
-  private addSmallInt(n: number): void {
+  /** `add` of the canonical decimal text of `n`, an integer in [0, 2^26) (what `smallInt` gives). */
+  addSmallInt(n: number): void {
     const word = n >>> 5;
     if (word >= this.bits.length) {
       const grown = new Uint32Array(max(word + 1, this.bits.length * 2));
@@ -223,23 +252,32 @@ export class RatingHistogram {
   /** Counts of the common values (multiples of 0.5 in −1024…1023.5) by `2 × value + HALF_OFFSET`: no Map per row. */
   private readonly halves = new Float64Array(HALF_SLOTS);
   private distinctCount = 0;
+  /** Used only once the counts stop being exact: then filled from them, and fed every value after. */
   private readonly sample = new Reservoir(10_000, 7);
+  // While exact: how many values, the smallest and largest (the sample's once approximate).
+  private count = 0;
+  private low = Infinity;
+  private high = -Infinity;
 
   constructor(private readonly maxDistinct = 1000, private readonly maxBuckets = 20) {}
 
   add(value: number): void {
-    this.sample.add(value);
     const distinct = this.distinct;
-    if (distinct) {
-      const slot = value * 2 + HALF_OFFSET;
-      if (slot >= 0 && slot < HALF_SLOTS && (slot | 0) === slot) {
-        if (this.halves[slot]++ === 0) this.distinctCount++;
-      } else {
-        const count = distinct.get(value);
-        if (count === undefined) this.distinctCount++;
-        distinct.set(value, (count ?? 0) + 1);
-      }
-      if (this.distinctCount > this.maxDistinct) this.distinct = null;
+    if (!distinct) return this.sample.add(value);
+    this.count++;
+    if (value < this.low) this.low = value;
+    if (value > this.high) this.high = value;
+    const slot = value * 2 + HALF_OFFSET;
+    if (slot >= 0 && slot < HALF_SLOTS && (slot | 0) === slot) {
+      if (this.halves[slot]++ === 0) this.distinctCount++;
+    } else {
+      const count = distinct.get(value);
+      if (count === undefined) this.distinctCount++;
+      distinct.set(value, (count ?? 0) + 1);
+    }
+    if (this.distinctCount > this.maxDistinct) {
+      this.sample.addCounts(this.counts()!);
+      this.distinct = null;
     }
   }
 
@@ -258,14 +296,14 @@ export class RatingHistogram {
 
   result(): Record<string, number> {
     const out: Record<string, number> = {};
-    if (this.sample.count === 0) return out;
     const distinct = this.counts();
+    if ((distinct ? this.count : this.sample.count) === 0) return out;
     if (distinct && distinct.size <= this.maxBuckets) {
       for (const [value, count] of [...distinct].sort((a, b) => a[0] - b[0])) out[String(value)] = count;
       return out;
     }
-    const low = this.sample.min;
-    const high = this.sample.max;
+    const low = distinct ? this.low : this.sample.min;
+    const high = distinct ? this.high : this.sample.max;
     const bins = 10;
     const width = (high - low) / bins || 1;
     const counts = new Array<number>(bins).fill(0);

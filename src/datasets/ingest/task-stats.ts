@@ -57,6 +57,13 @@ export class RecommendationCollector implements StatsCollector {
     this.addRating(rating, hasTimestamp);
   }
 
+  /** `addFields` for ids that are small canonical integers (`smallInt` ≥ 0), given as their values. */
+  addInts(user: number, item: number, rating: number, hasTimestamp: boolean): void {
+    this.users.addSmallInt(user);
+    this.items.addSmallInt(item);
+    this.addRating(rating, hasTimestamp);
+  }
+
   private addRating(rating: number, hasTimestamp: boolean): void {
     this.histogram.add(rating);
     this.rows++;

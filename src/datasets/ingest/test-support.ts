@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { isCompactLine, parseCompactLine } from './canonical-line';
 import { ingest } from './ingest';
 import type { IngestOptions, IngestResult } from './types';
 
@@ -27,8 +28,12 @@ export class CollectingSink extends Writable {
     this.chunks.push(chunk.toString('utf8'));
     callback();
   }
+  /** The rows written, JSONL or compact lines alike, as the JSONL objects they stand for. */
   lines(): Record<string, unknown>[] {
-    return this.chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return this.text().split('\n').filter(Boolean).map((l) => (isCompactLine(l) ? parseCompactLine(l) : JSON.parse(l)) as Record<string, unknown>);
+  }
+  text(): string {
+    return this.chunks.join('');
   }
 }
 

@@ -45,6 +45,12 @@ export interface IngestOptions {
   exactDistinctLimit?: number;
   /** Aborting it ends ingestion with fatal ABORTED. */
   signal?: AbortSignal;
+  /**
+   * Write the RECOMMENDATION rows of the byte path (UTF-8, `,` or tab) in the compact line form
+   * (`0,196,242,3,881250949`; `canonical-line.ts`) instead of JSONL, which makes the output about
+   * as large as the input. Only for blobs read by `readDataset` (default false: all JSONL).
+   */
+  compactRows?: boolean;
   /** End `sink` when done, and wait for it to finish (default true). */
   endSink?: boolean;
 }

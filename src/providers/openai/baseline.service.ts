@@ -137,7 +137,7 @@ export class BaselineService {
   private async rows(task: ChatTask, blobKey: string) {
     const stream = await this.blobs.read(blobKey);
     stream.setEncoding('utf8');
-    return readDataset(task, stream as AsyncIterable<string>) as Promise<{ train: ChatRow[]; validation: ChatRow[]; test?: ChatRow[] }>;
+    return readDataset(task, stream as AsyncIterable<Buffer>) as Promise<{ train: ChatRow[]; validation: ChatRow[]; test?: ChatRow[] }>;
   }
 
   /**

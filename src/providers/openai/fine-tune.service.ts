@@ -32,7 +32,7 @@ export async function readChatRows(blobs: BlobStore, task: ChatTask, blobKey: st
   const stream = await blobs.read(blobKey);
   stream.setEncoding('utf8');
   const lines = { train: [] as number[], validation: [] as number[], test: [] as number[] };
-  const data = (await readDataset(task, stream as AsyncIterable<string>, lines)) as { train: ChatRow[]; validation: ChatRow[]; test?: ChatRow[] };
+  const data = (await readDataset(task, stream as AsyncIterable<Buffer>, lines)) as { train: ChatRow[]; validation: ChatRow[]; test?: ChatRow[] };
   return { train: data.train, validation: data.validation, test: data.test ?? [], lines };
 }
 
