@@ -1,38 +1,53 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The rate-limit take as a function: the membership check and a refill-then-take of each bucket
- * (keys in the caller's order), with `synchronous_commit` off for its transaction. As a function its
- * plans are cached per connection, so the API can send it inline in the same round trip that
- * begins a request's tenant transaction (a simple-protocol batch, which cannot use a prepared
- * statement) without planning it each time.
+ * The rate-limit take for a batch of requests (a replica's takes that arrived while its previous
+ * batch was in flight), in one statement: a tenant's hot bucket row is then updated by one
+ * transaction per batch instead of one per request, which under load spent more time waiting on
+ * that row's lock than working.
  *
- * With `p_user`, nothing is taken unless that user is a member of `p_tenant`; `o_role` is then
- * null and so are the arrays.
+ * Per request (arrays indexed by request): `p_users` / `p_tenants` — with a user, nothing of that
+ * request is taken unless the user is a member of the tenant. Per take (arrays indexed by take,
+ * ordered by key by the caller so every batch locks rows in the same order): `p_request` (its
+ * request's 1-based index), `p_keys`, `p_capacity`, `p_rate`, `p_cost`. Each bucket decides on its
+ * own, in the order given. Returns per request `o_member` (false: not a member, nothing taken) and
+ * `o_roles`; per take `o_available` and `o_allowed` (null when its request was skipped).
  */
 export class BucketFunction1765200000000 implements MigrationInterface {
   name = 'BucketFunction1765200000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
-      CREATE FUNCTION tf_take_buckets(p_user uuid, p_tenant uuid, p_keys text[], p_capacity float8[], p_rate float8[], p_cost float8[],
-                                      OUT o_role text, OUT o_available float8[], OUT o_allowed boolean[])
+      CREATE FUNCTION tf_take_bucket_batch(p_users uuid[], p_tenants uuid[], p_request int[], p_keys text[], p_capacity float8[], p_rate float8[], p_cost float8[],
+                                           OUT o_member boolean[], OUT o_roles text[], OUT o_available float8[], OUT o_allowed boolean[])
       LANGUAGE plpgsql AS $$
       DECLARE
+        n int := coalesce(cardinality(p_users), 0);
+        r int;
         i int;
+        v_role text;
         a float8;
         ok boolean;
       BEGIN
-        IF p_user IS NOT NULL THEN
-          SELECT m.role INTO o_role FROM memberships m WHERE m.user_id = p_user AND m.tenant_id = p_tenant;
-          IF o_role IS NULL THEN RETURN; END IF;
-        END IF;
-        -- A bucket's last milliseconds of state may be lost in a crash (a caller gets a few requests
-        -- back); no request waits for a WAL flush just to be counted.
         PERFORM set_config('synchronous_commit', 'off', true);
+        o_member := '{}';
+        o_roles := '{}';
+        FOR r IN 1 .. n LOOP
+          v_role := NULL;
+          IF p_users[r] IS NOT NULL THEN
+            SELECT m.role INTO v_role FROM memberships m WHERE m.user_id = p_users[r] AND m.tenant_id = p_tenants[r];
+          END IF;
+          o_member := o_member || (p_users[r] IS NULL OR v_role IS NOT NULL);
+          o_roles := o_roles || v_role;
+        END LOOP;
         o_available := '{}';
         o_allowed := '{}';
         FOR i IN 1 .. coalesce(cardinality(p_keys), 0) LOOP
+          IF NOT o_member[p_request[i]] THEN
+            o_available := o_available || NULL::float8;
+            o_allowed := o_allowed || NULL::boolean;
+            CONTINUE;
+          END IF;
           INSERT INTO rate_limit_buckets AS b (key, available, updated_at, last_allowed)
           VALUES (p_keys[i], CASE WHEN p_cost[i] <= p_capacity[i] THEN p_capacity[i] - p_cost[i] ELSE p_capacity[i] END,
                   clock_timestamp(), p_cost[i] <= p_capacity[i])
@@ -47,11 +62,10 @@ export class BucketFunction1765200000000 implements MigrationInterface {
           o_allowed := o_allowed || ok;
         END LOOP;
       END $$`);
-    // Only the owning role (the API's login role) takes from buckets; not the RLS-bound app role.
-    await q.query(`REVOKE ALL ON FUNCTION tf_take_buckets(uuid, uuid, text[], float8[], float8[], float8[]) FROM PUBLIC`);
+    await q.query(`REVOKE ALL ON FUNCTION tf_take_bucket_batch(uuid[], uuid[], int[], text[], float8[], float8[], float8[]) FROM PUBLIC`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION IF EXISTS tf_take_buckets(uuid, uuid, text[], float8[], float8[], float8[])`);
+    await q.query(`DROP FUNCTION IF EXISTS tf_take_bucket_batch(uuid[], uuid[], int[], text[], float8[], float8[], float8[])`);
   }
 }

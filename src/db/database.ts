@@ -71,43 +71,22 @@ export class TenantTransaction {
 
   async manager(): Promise<EntityManager> {
     if (this.finished) throw new Error('tenant transaction already finished');
-    this.opening ??= this.open(null);
+    this.opening ??= this.open();
     return (await this.opening).manager;
   }
 
-  /**
-   * Begins the transaction with `first` run just before it on the same connection, in a
-   * transaction of its own that commits at once, all in one round trip; returns `first`'s rows.
-   * `first` is simple-protocol SQL (values inlined by the caller). For the rate-limit take, which
-   * must commit on its own (a bucket row locked for a whole request would serialise the tenant's
-   * requests) but need not cost a round trip of its own.
-   */
-  async beginAfter<R>(first: string): Promise<R[]> {
-    if (this.started) throw new Error('tenant transaction already started');
-    const out: { rows: unknown[] } = { rows: [] };
-    this.opening = this.open({ sql: first, out });
-    await this.opening;
-    return out.rows as R[];
-  }
-
-  private async open(first: { sql: string; out: { rows: unknown[] } } | null): Promise<QueryRunner> {
+  private async open(): Promise<QueryRunner> {
     const runner = this.dataSource.createQueryRunner();
     let client: { query(text: string): Promise<unknown> } | null = null;
     try {
       client = (await runner.connect()) as { query(text: string): Promise<unknown> };
       oneAtATime(runner, client as PgClient);
-      if (first) {
-        // Results: BEGIN, first, COMMIT, BEGIN, the scope settings.
-        const results = (await client.query(`BEGIN; ${first.sql}; COMMIT; ${beginScopedSql(this.scope)}`)) as { rows: unknown[] }[];
-        first.out.rows = results[1].rows;
-      } else {
-        await client.query(beginScopedSql(this.scope));
-      }
+      await client.query(beginScopedSql(this.scope));
       // Tell TypeORM the transaction it did not start is open, so commit/rollback and nested saves behave.
       Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
       return runner;
     } catch (err) {
-      // A batch stops at its failing statement, inside a transaction: end it before the pool reuses the connection.
+      // A batch stops at its failing statement, inside the transaction: end it before the pool reuses the connection.
       await client?.query('ROLLBACK').catch(() => undefined);
       await release(runner);
       throw err;
