@@ -58,7 +58,17 @@ describe('RateLimiter (group-committed takes)', () => {
     expect(await bucket(`${key}:inf`)).toBeCloseTo(1, 3);
   });
 
-  it("begins the request's transaction meanwhile; a failing take fails every request of its batch and the next batch works", async () => {
+  it('more requests than pool connections, each with a transaction to begin, all get through (no request holds a connection while it waits for a take)', async () => {
+    const limiter = new RateLimiter(new Database(ds), limits);
+    const txs = Array.from({ length: 12 }, () => new TenantTransaction(ds, { tenantId: randomUUID() }));
+    const results = await Promise.all(txs.map((tx) => limiter.takeAll([{ kind: 'query', key: `tenant:${tx.scope.tenantId}`, cost: 1 }], null, tx).then(async (r) => {
+      await tx.finish(true);
+      return r.admissions[0].allowed;
+    })));
+    expect(results).toEqual(new Array(12).fill(true));
+  }, 20_000);
+
+  it("begins the request's transaction after the take; a failing take fails every request of its batch and the next batch works", async () => {
     const limiter = new RateLimiter(new Database(ds), limits);
     const tx = new TenantTransaction(ds, { tenantId: randomUUID() });
     await limiter.takeAll([{ kind: 'query', key: `tenant:${randomUUID()}`, cost: 1 }], null, tx);

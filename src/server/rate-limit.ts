@@ -82,7 +82,7 @@ export class RateLimiter {
    * Takes each bucket's cost (each bucket decides on its own). With `member`, the same statement
    * also looks up that user's role in that tenant and touches no bucket when there is none (so
    * nobody can drain the buckets of a tenant they do not belong to); `role` is then null. A `tx`
-   * that has not begun is begun meanwhile, so the request's own round trips do not wait for the take.
+   * that has not begun is begun after the take (for a member).
    */
   async takeAll(takes: BucketTake[], member: { userId: string; tenantId: string } | null = null, tx: TenantTransaction | null = null): Promise<{ admissions: Admission[]; role: Role | null }> {
     for (const take of takes) this.limitsOf(take);
@@ -90,7 +90,10 @@ export class RateLimiter {
       this.queue.push({ takes, member, resolve, reject });
       if (!this.flushing) void this.flush();
     });
-    const [result] = await Promise.all([taken, tx && !tx.started ? tx.manager() : null]);
+    const result = await taken;
+    // Only then the request's transaction: a request holding a pool connection while it waits for
+    // a take that needs one too would, at pool size, leave every take waiting.
+    if (tx && !tx.started && result.member) await tx.manager();
     const admissions = takes.map((take, i): Admission => {
       const { capacity, restoreRate } = this.limitsOf(take);
       const available = result.available[i] ?? capacity;
