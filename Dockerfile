@@ -32,6 +32,5 @@ COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
 USER 1000:1000
 EXPOSE 4000
-# --max-semi-space-size: see src/server/node-flags.ts (a test checks the two agree)
-ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/main.js"]
+ENTRYPOINT ["node", "dist/src/main.js"]
 CMD ["serve"]

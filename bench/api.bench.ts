@@ -11,7 +11,6 @@ import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/bootstrap';
 import { freePort } from '../src/db/embedded-postgres';
-import { SERVER_NODE_FLAGS } from '../src/server/node-flags';
 import { benchDatabase } from './bench-database';
 
 // autocannon ships no types; this is the slice of its result we read.
@@ -38,8 +37,7 @@ const NODE_QUERY = `query($id: ID!) { node(id: $id) { id ... on Membership { rol
 
 
 function start(script: string, args: string[], env: Record<string, string>, readyUrl: string | null): Promise<ChildProcess> {
-  // Both servers run with the API's production Node flags (the baseline too, so the runtime is the same).
-  const child = fork(script, args, { execArgv: [...process.execArgv, ...SERVER_NODE_FLAGS], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(script, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     if (!readyUrl) child.once('message', () => resolve(child));

@@ -27,7 +27,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SERVER_NODE_FLAGS } from '../src/server/node-flags';
 
 // ---------------------------------------------------------------------------------------------
 // Server-side probe (only when preloaded into the server child).
@@ -181,7 +180,7 @@ class ServerChild {
     const { freePort } = await import('../src/db/embedded-postgres');
     const port = await freePort();
     const child = fork(path.join(DIST, 'src/main.js'), ['serve'], {
-      execArgv: [...SERVER_NODE_FLAGS, '--require', __filename],
+      execArgv: ['--require', __filename],
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', BENCH_INFERENCE_PROBE: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

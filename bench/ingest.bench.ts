@@ -11,7 +11,6 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/db/embedded-postgres';
-import { SERVER_NODE_FLAGS } from '../src/server/node-flags';
 import { BenchDatabase, benchDatabase } from './bench-database';
 
 const quick = process.argv.includes('--quick');
@@ -74,7 +73,7 @@ async function main() {
     db = await benchDatabase('tuneforge_ingest');
     const dbUrl = db.url;
     const port = await freePort();
-    server = spawn(process.execPath, [...SERVER_NODE_FLAGS, MAIN, 'serve'], {
+    server = spawn(process.execPath, [MAIN, 'serve'], {
       env: { ...process.env, DATABASE_URL: dbUrl, MIGRATE_ON_START: 'true', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(WORK, 'data'), LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789', DATASET_MAX_FILE_BYTES: String(64 * 1024 ** 3), DATASET_MAX_TOTAL_BYTES: String(256 * 1024 ** 3), BILLING_PLANS: JSON.stringify({ free: { datasetBytes: 256 * 1024 ** 3 } }) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
