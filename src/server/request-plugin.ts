@@ -37,8 +37,8 @@ export function requestPlugin(schema: GraphQLSchema, metrics: ApiMetrics, limits
         const invocations = p && op ? countBucketFields(schema, document, op.selectionSet, 'inference') : 0;
         const takes: BucketTake[] = [{ kind: 'query', key, cost: Math.max(1, cost.requestedQueryCost) }];
         if (p && invocations) takes.push(...(await ctx.services.inference.admissionTakes(p, invocations)));
-        // A request that will read its tenant's data begins its transaction in the take's round
-        // trip. A model invocation does not: its warm path needs no transaction at all.
+        // A request that will read its tenant's data begins its transaction right after the take.
+        // A model invocation does not: its warm path needs no transaction at all.
         const { admissions, role } = await ctx.services.rateLimiter.takeAll(takes, member, invocations ? null : ctx.tx);
         const admission = admissions[0];
         if (p) ctx.principal = ctx.services.auth.confirmMembership(p, role);
