@@ -8,13 +8,19 @@ import type { IngestOptions, IngestResult } from './types';
 
 const REC = { task: 'RECOMMENDATION', format: 'CSV', maxBytes: 1 << 30 } as const;
 
+/**
+ * Ingests `data` three ways: JSONL, compact lines (plain rows read by the WebAssembly reader),
+ * and compact lines read in JavaScript only; the last two must give the same bytes and result.
+ */
 async function both(data: string | Buffer, opts: Partial<IngestOptions>, chunkSize = 64 * 1024) {
   const out: { result: IngestResult; text: string }[] = [];
-  for (const compactRows of [false, true]) {
+  for (const [compactRows, plainRowReader] of [[false, false], [true, true], [true, false]]) {
     const sink = new CollectingSink();
-    const result = await ingest(chunked(data, chunkSize), sink, { ...REC, ...opts, compactRows });
+    const result = await ingest(chunked(data, chunkSize), sink, { ...REC, ...opts, compactRows, plainRowReader });
     out.push({ result, text: sink.text() });
   }
+  expect(out[1].text).toBe(out[2].text);
+  expect(out[1].result).toEqual(out[2].result);
   return { jsonl: out[0], compact: out[1] };
 }
 

@@ -73,7 +73,7 @@ export class RatingRowPath {
   /** Writes compact lines (else JSONL). */
   private readonly compact: boolean;
   /** Compact, and the columns are userId, itemId, rating[, timestamp] and nothing else: the line is copied whole. */
-  private readonly inOrder: boolean;
+  readonly inOrder: boolean;
 
   /** Whether `layout` can use this path at all (an ASCII delimiter, at most a few hundred columns). */
   static supports(layout: RatingLayout): boolean {

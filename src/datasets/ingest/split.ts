@@ -23,6 +23,13 @@ export function splitHash(seed: number, line: number): number {
   return h >>> 0;
 }
 
+/**
+ * A split rule as numbers, for code outside JavaScript (the WebAssembly row reader): the split of
+ * line `l` is train when `h < trainCut`, validation when `h < validationCut`, else test, where `h`
+ * is `splitHash` with the seed's part precomputed: murmur3's finaliser of `imul(l, 0x9e3779b1) ^ seedMix`.
+ */
+export interface SplitCuts { seedMix: number; trainCut: number; validationCut: number }
+
 /** Assigns a row (identified by the line it starts on) to a split. */
 export class SplitAssigner {
   private readonly trainCut: number;
@@ -42,6 +49,11 @@ export class SplitAssigner {
     const h = splitHash(this.seed, line);
     return h < this.trainCut ? 0 : h < this.validationCut ? 1 : 2;
   }
+
+  cuts(): SplitCuts {
+    const seed = this.seed;
+    return { seedMix: (imul(seed | 0, 0x85ebca6b) ^ (seed / 0x100000000)) | 0, trainCut: this.trainCut, validationCut: this.validationCut };
+  }
 }
 
 /** Every split to one: the rows of a per-split file (split files, like SageMaker channels). */
@@ -54,10 +66,16 @@ export class FixedSplit {
   assignIndex(_line: number): number {
     return this.index;
   }
+
+  /** Every hash (< 2^32) below the cut of its split and at or above the one before. */
+  cuts(): SplitCuts {
+    const all = 0x100000000;
+    return { seedMix: 0, trainCut: this.index === 0 ? all : 0, validationCut: this.index <= 1 ? all : 0 };
+  }
 }
 
 /** Anything that decides a row's split from its line: the seeded hash or a fixed split. */
-export interface SplitSource { assignIndex(line: number): number }
+export interface SplitSource { assignIndex(line: number): number; cuts(): SplitCuts }
 
 /**
  * Values a user's split column may hold, compared after trimming and lower-casing: the Hugging

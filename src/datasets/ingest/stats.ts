@@ -216,6 +216,31 @@ export class DistinctCounter {
     }
   }
 
+  /**
+   * Adds every id whose bit is set in `words` (a bitset like this one's: bit `n & 31` of word
+   * `n >>> 5` for the id `n`), as if each had been given to `addSmallInt`.
+   */
+  addBits(words: Uint32Array): void {
+    let last = words.length - 1;
+    while (last >= 0 && words[last] === 0) last--;
+    if (last < 0) return;
+    if (last >= this.bits.length) {
+      const grown = new Uint32Array(max(last + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    const bits = this.bits;
+    for (let w = 0; w <= last; w++) {
+      let fresh = words[w] & ~bits[w];
+      if (fresh === 0) continue;
+      bits[w] |= fresh;
+      // popcount
+      fresh -= (fresh >>> 1) & 0x55555555;
+      fresh = (fresh & 0x33333333) + ((fresh >>> 2) & 0x33333333);
+      this.bitCount += imul((fresh + (fresh >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+  }
+
   private addOther(value: string): void {
     if (this.exact) {
       this.exact.add(value);
@@ -283,6 +308,39 @@ export class RatingHistogram {
 
   get approximate(): boolean {
     return this.distinct === null && this.sample.count > this.sample.values().length;
+  }
+
+  /** Whether each value is still counted exactly (so counts may be added in any order). */
+  get exact(): boolean {
+    return this.distinct !== null;
+  }
+
+  /** Whether `value` has been counted (while exact). */
+  has(value: number): boolean {
+    const slot = value * 2 + HALF_OFFSET;
+    if (slot >= 0 && slot < HALF_SLOTS && (slot | 0) === slot) return this.halves[slot] > 0;
+    return this.distinct?.has(value) ?? false;
+  }
+
+  /**
+   * While exact: adds `count` values `slot / 2 − 1024` for each slot of `halves` (the rows a
+   * caller counted itself), values that this histogram has already counted, so that no new
+   * distinct value appears (which is what could end the exact counting, and that depends on order).
+   */
+  addHalfCounts(halves: Float64Array, lowest: number, highest: number): void {
+    if (!this.distinct) throw new Error('addHalfCounts: the histogram is no longer exact');
+    let added = 0;
+    for (let slot = 0; slot < HALF_SLOTS; slot++) {
+      const count = halves[slot];
+      if (count === 0) continue;
+      if (this.halves[slot] === 0) throw new Error(`addHalfCounts: ${(slot - HALF_OFFSET) / 2} was never counted`);
+      this.halves[slot] += count;
+      added += count;
+    }
+    if (added === 0) return;
+    this.count += added;
+    if (lowest < this.low) this.low = lowest;
+    if (highest > this.high) this.high = highest;
   }
 
   /** Every distinct value with its count (while counted exactly). */

@@ -34,7 +34,12 @@ export class RecommendationCollector implements StatsCollector {
   private readonly items: DistinctCounter;
   private readonly histogram = new RatingHistogram();
   private rows = 0;
-  private sum = 0;
+  /**
+   * Σ 2 × rating of the ratings that are multiples of 0.5 in −1024…1023.5 (an exact integer, so
+   * rows may be added in any order, see `addCounted`), and Σ rating of the others, in order.
+   */
+  private twiceSum = 0;
+  private otherSum = 0;
   private min = Infinity;
   private max = -Infinity;
   private withTimestamp = 0;
@@ -64,10 +69,42 @@ export class RecommendationCollector implements StatsCollector {
     this.addRating(rating, hasTimestamp);
   }
 
+  /** Whether rows with this rating may be counted by `addCounted`: the histogram counts exactly and has the value. */
+  canCount(rating: number): boolean {
+    return this.histogram.exact && this.histogram.has(rating);
+  }
+
+  /**
+   * Adds rows counted elsewhere (the WebAssembly row reader): `halves[2 × rating + 2048]` rows
+   * per rating, every one a value `canCount` accepted; `twiceSum` is Σ 2 × rating; the ids are
+   * in the bitsets `users` and `items` (see `DistinctCounter.addBits`).
+   */
+  addCounted(c: { rows: number; withTimestamp: number; twiceSum: number; low: number; high: number; halves: Float64Array }): void {
+    if (c.rows === 0) return;
+    this.histogram.addHalfCounts(c.halves, c.low, c.high);
+    this.rows += c.rows;
+    this.twiceSum += c.twiceSum;
+    if (c.low < this.min) this.min = c.low;
+    if (c.high > this.max) this.max = c.high;
+    this.withTimestamp += c.withTimestamp;
+  }
+
+  addIdBits(users: Uint32Array, items: Uint32Array): void {
+    this.users.addBits(users);
+    this.items.addBits(items);
+  }
+
+  /** Whether the histogram still counts every value exactly. */
+  get histogramExact(): boolean {
+    return this.histogram.exact;
+  }
+
   private addRating(rating: number, hasTimestamp: boolean): void {
     this.histogram.add(rating);
     this.rows++;
-    this.sum += rating;
+    const twice = rating * 2;
+    if ((twice | 0) === twice && twice >= -2048 && twice < 2048) this.twiceSum += twice;
+    else this.otherSum += rating;
     if (rating < this.min) this.min = rating;
     if (rating > this.max) this.max = rating;
     if (hasTimestamp) this.withTimestamp++;
@@ -84,7 +121,7 @@ export class RecommendationCollector implements StatsCollector {
       countsApproximate: this.users.approximate || this.items.approximate,
       ratingMin: rows ? min : null,
       ratingMax: rows ? max : null,
-      ratingMean: rows ? this.sum / rows : null,
+      ratingMean: rows ? (this.twiceSum / 2 + this.otherSum) / rows : null,
       ratingHistogram: this.histogram.result(),
       histogramApproximate: this.histogram.approximate,
       sparsity: rows ? Math.min(1, Math.max(0, 1 - rows / (u * i))) : null,

@@ -51,6 +51,11 @@ export interface IngestOptions {
    * as large as the input. Only for blobs read by `readDataset` (default false: all JSONL).
    */
   compactRows?: boolean;
+  /**
+   * Let the WebAssembly reader (`plain-rows.ts`) take the plain rows of compact output (default
+   * true). The output and the result are the same without it; tests turn it off to compare.
+   */
+  plainRowReader?: boolean;
   /** End `sink` when done, and wait for it to finish (default true). */
   endSink?: boolean;
 }

@@ -1,0 +1,203 @@
+/**
+ * AssemblyScript (compiled to WebAssembly by `npm run build:wasm`; not TypeScript, so tsc skips
+ * `*.as.ts`). The hot loop of a large recommendation upload: rows like `196,242,3,881250949`
+ * (ids that are small canonical integers, a rating that is a multiple of 0.5 written as
+ * `String()` writes it, a canonical integer timestamp), columns userId, itemId, rating[,
+ * timestamp] in that order, `,` or tab, LF or CRLF. For each such row it assigns the seeded
+ * split, records the stats and writes the compact line `<split digit><delim><line>\n` — exactly
+ * what `RatingRowPath.plainRow` does in JavaScript, which `plain-rows.ts` checks row for row in
+ * its tests. It stops at the first row it does not take and says why; the caller reads that
+ * row with the JavaScript path and calls again.
+ *
+ * Memory (imported, owned by the caller): the fixed regions below. Nothing is allocated here.
+ */
+
+// ── memory layout (byte offsets; the caller's `plain-rows.ts` has the same numbers) ─────────
+/** One byte per rating slot (`2 × rating + 2048`): 1 once the caller's histogram has the value. */
+const KNOWN: usize = 0;
+/** f64 per rating slot: rows counted here since the last flush. */
+const HALVES: usize = 4096;
+/** Input window. */
+const IN: usize = 65536;
+const IN_CAP: usize = 1 << 20;
+/** Output batch. */
+const OUT: usize = IN + IN_CAP;
+const OUT_CAP: usize = 1 << 20;
+/** Bitsets of the user and item ids seen here (2^26 bits each). */
+const USERS: usize = 4 << 20;
+const ITEMS: usize = 12 << 20;
+const ID_LIMIT: u32 = 1 << 26;
+const SLOT_OFFSET: i32 = 2048;
+const SLOTS: i32 = 4096;
+/** The longest row taken: 8 + 8 + 6 + 15 digits, 3 delimiters, CR, LF, and the split digit and delimiter. */
+const MAX_ROW: usize = 64;
+
+// ── results of `scan` ──────────────────────────────────────────────────────────────────────
+/** The window is consumed up to `inEnd` (it ends on a line boundary). */
+const END: i32 = 0;
+/** The row at `inPos` is not one this takes: read it with the general code. */
+const GENERAL: i32 = 1;
+/** The row at `inPos` has a rating value the caller's histogram has not seen (its slot is now marked known): flush, then read it with the general code. */
+const NEW_RATING: i32 = 2;
+/** The output batch is full: copy out `OUT[0, outPos)`, then call again. */
+const OUT_FULL: i32 = 3;
+/** The line at `inPos` does not end inside the window. */
+const INCOMPLETE: i32 = 4;
+
+// ── configuration (set once per upload) ──────────────────────────────────────────────────
+export let delim: i32 = 44;
+export let hasTimestamp: i32 = 1;
+export let seedMix: u32 = 0;
+export let trainCut: f64 = 0;
+export let validationCut: f64 = 0;
+export let ratingMin: f64 = 0;
+export let ratingMax: f64 = 0;
+
+// ── state ──────────────────────────────────────────────────────────────────────────────────
+/** Next input offset (from IN), next output offset (from OUT), the line number of the row at inPos. */
+export let inPos: i32 = 0;
+export let outPos: i32 = 0;
+export let line: i32 = 0;
+// Counted since the last flush (the caller adds them to its own and calls `resetCounts`).
+export let rows: f64 = 0;
+export let train: f64 = 0;
+export let validation: f64 = 0;
+export let test: f64 = 0;
+export let withTimestamp: f64 = 0;
+/** Σ 2 × rating (exact: an integer below 2^53). */
+export let twiceSum: f64 = 0;
+export let low: i32 = 0x7fffffff;
+export let high: i32 = -0x80000000;
+/** Highest bitset word touched (−1: none). */
+export let userWords: i32 = -1;
+export let itemWords: i32 = -1;
+/** After NEW_RATING: the rating's slot. */
+export let newSlot: i32 = 0;
+
+export function resetCounts(): void {
+  rows = 0; train = 0; validation = 0; test = 0; withTimestamp = 0; twiceSum = 0;
+  low = 0x7fffffff; high = -0x80000000;
+  memory.fill(HALVES, 0, <usize>SLOTS * 8);
+}
+
+@inline function digit(c: u32): bool {
+  return c - 48 < 10;
+}
+
+/** Takes rows from IN + inPos up to IN + inEnd. */
+export function scan(inEnd: i32): i32 {
+  const end = IN + <usize>inEnd;
+  const outEnd = OUT + OUT_CAP - MAX_ROW;
+  const d = <u32>delim;
+  const ts = hasTimestamp;
+  let i = IN + <usize>inPos;
+  let o = OUT + <usize>outPos;
+  let ln = line;
+  let status = END;
+  let start = i;
+  while (true) {
+    if (i >= end) break;
+    if (o > outEnd) { status = OUT_FULL; break; }
+    start = i;
+    // The line must end inside the window; a row taken here is at most MAX_ROW bytes.
+    let c: u32 = load<u8>(i);
+    // userId: 1–8 digits, no leading zero, below 2^26.
+    let user: u32 = 0;
+    while (digit(c) && i < end) { user = user * 10 + (c - 48); c = load<u8>(++i); }
+    let n = i - start;
+    if (i >= end) { status = INCOMPLETE; break; }
+    if (c != d || n == 0 || n > 8 || (n > 1 && load<u8>(start) == 48) || user >= ID_LIMIT) { status = GENERAL; break; }
+    let s = ++i;
+    c = load<u8>(i);
+    let item: u32 = 0;
+    while (digit(c) && i < end) { item = item * 10 + (c - 48); c = load<u8>(++i); }
+    n = i - s;
+    if (i >= end) { status = INCOMPLETE; break; }
+    if (c != d || n == 0 || n > 8 || (n > 1 && load<u8>(s) == 48) || item >= ID_LIMIT) { status = GENERAL; break; }
+    // rating: 1–4 integer digits (no leading zero), optionally `.5`; a slot of the table.
+    s = ++i;
+    c = load<u8>(i);
+    let whole: i32 = 0;
+    while (digit(c) && i < end) { whole = whole * 10 + <i32>(c - 48); c = load<u8>(++i); }
+    n = i - s;
+    if (i >= end) { status = INCOMPLETE; break; }
+    if (n == 0 || n > 4 || (n > 1 && load<u8>(s) == 48)) { status = GENERAL; break; }
+    let twice = whole * 2;
+    if (c == 46) {
+      if (i + 2 >= end) { status = INCOMPLETE; break; }
+      if (load<u8>(i + 1) != 53 || digit(load<u8>(i + 2))) { status = GENERAL; break; }
+      twice++;
+      i += 2;
+      c = load<u8>(i);
+    }
+    const rating = <f64>twice * 0.5;
+    if (twice + SLOT_OFFSET >= SLOTS || rating < ratingMin || rating > ratingMax) { status = GENERAL; break; }
+    if (ts) {
+      if (c != d) { status = GENERAL; break; }
+      s = ++i;
+      c = load<u8>(i);
+      while (digit(c) && i < end) c = load<u8>(++i);
+      n = i - s;
+      if (i >= end) { status = INCOMPLETE; break; }
+      if (n == 0 || n > 15 || (n > 1 && load<u8>(s) == 48)) { status = GENERAL; break; }
+    }
+    let next: usize = 0;
+    if (c == 10) next = i + 1;
+    else if (c == 13) {
+      if (i + 1 >= end) { status = INCOMPLETE; break; }
+      if (load<u8>(i + 1) != 10) { status = GENERAL; break; }
+      next = i + 2;
+    } else { status = GENERAL; break; }
+    const slot = <usize>(twice + SLOT_OFFSET);
+    if (load<u8>(KNOWN + slot) == 0) {
+      store<u8>(KNOWN + slot, 1);
+      newSlot = <i32>slot;
+      status = NEW_RATING;
+      break;
+    }
+
+    // Accepted: split, stats, output.
+    let h: u32 = (<u32>ln * 0x9e3779b1) ^ seedMix;
+    h ^= h >> 16;
+    h *= 0x85ebca6b;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35;
+    h ^= h >> 16;
+    const fh = <f64>h;
+    let split: u32;
+    if (fh < trainCut) { split = 0; train += 1; }
+    else if (fh < validationCut) { split = 1; validation += 1; }
+    else { split = 2; test += 1; }
+    rows += 1;
+    if (ts) withTimestamp += 1;
+    twiceSum += <f64>twice;
+    if (twice < low) low = twice;
+    if (twice > high) high = twice;
+    store<f64>(HALVES + (slot << 3), load<f64>(HALVES + (slot << 3)) + 1);
+    const uw = <i32>(user >> 5);
+    store<u32>(USERS + (<usize>uw << 2), load<u32>(USERS + (<usize>uw << 2)) | (1 << (user & 31)));
+    if (uw > userWords) userWords = uw;
+    const iw = <i32>(item >> 5);
+    store<u32>(ITEMS + (<usize>iw << 2), load<u32>(ITEMS + (<usize>iw << 2)) | (1 << (item & 31)));
+    if (iw > itemWords) itemWords = iw;
+
+    store<u8>(o, 48 + split);
+    store<u8>(o + 1, <u8>d);
+    const len = i - start;
+    // The line in three 16-byte moves (a taken row is at most 40 bytes before its CR/LF; the
+    // bytes past it are overwritten by the next row, and the output batch has MAX_ROW of slack).
+    v128.store(o + 2, v128.load(start));
+    v128.store(o + 18, v128.load(start + 16));
+    v128.store(o + 34, v128.load(start + 32));
+    store<u8>(o + 2 + len, 10);
+    o += len + 3;
+    ln++;
+    i = next;
+  }
+  // Stopped inside a row: it starts again at its beginning.
+  if (status != END && status != OUT_FULL) i = start;
+  inPos = <i32>(i - IN);
+  outPos = <i32>(o - OUT);
+  line = ln;
+  return status;
+}
