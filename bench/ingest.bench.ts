@@ -4,8 +4,10 @@
  * file copy (`cp` then `sync` of the copy: the server fsyncs its blob before answering) and a plain
  * `cp` on the same disk, measured in the same run.
  * Usage: npm run bench:ingest [-- --quick] [-- --sizes 1024,5120]  (sizes in MiB)
+ *        [-- --input file.csv]  (upload this file instead of generated ones; it is kept)
+ * BENCH_SERVER_NODE_ARGS adds Node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -16,6 +18,8 @@ import { BenchDatabase, benchDatabase } from './bench-database';
 const quick = process.argv.includes('--quick');
 const sizesArg = process.argv.indexOf('--sizes');
 const SIZES_MIB = sizesArg > 0 ? process.argv[sizesArg + 1].split(',').map(Number) : quick ? [100] : [1024, 5120];
+const inputArg = process.argv.indexOf('--input');
+const INPUT = inputArg > 0 ? path.resolve(process.argv[inputArg + 1]) : null;
 const MAIN = path.resolve(__dirname, '../src/main.js');
 const WORK = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'tuneforge-ingest-'));
 fs.chmodSync(WORK, 0o755);
@@ -43,6 +47,12 @@ function peakRssMb(pid: number): number {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** CPU seconds (user + system, all threads) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 async function gql(url: string, query: string, variables: object, token?: string) {
   const init = { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) };
   // Generating a file blocks this process for longer than the server's keep-alive timeout, so the
@@ -54,7 +64,27 @@ async function gql(url: string, query: string, variables: object, token?: string
   return (await res.json()) as { data: Record<string, any> };
 }
 
+/**
+ * The client: curl when installed (`curl -T`, as docs/api.md uploads), which costs about half
+ * the CPU of a Node client; the server shares its two cores with it here, while a real client
+ * runs elsewhere. BENCH_CLIENT=node forces the Node client.
+ */
+const CURL = process.env.BENCH_CLIENT !== 'node' && fs.existsSync('/usr/bin/curl') ? '/usr/bin/curl' : null;
+
 function putFile(url: string, file: string): Promise<{ status: number; body: string }> {
+  if (CURL) {
+    return new Promise((resolve, reject) => {
+      execFile(CURL, ['-sS', '-T', file, '-H', 'content-type: text/csv', '-w', '\n%{http_code}', url], { maxBuffer: 64 << 20 }, (err, stdout) => {
+        if (err) return reject(err);
+        const cut = stdout.lastIndexOf('\n');
+        resolve({ status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) });
+      });
+    });
+  }
+  return putFileNode(url, file);
+}
+
+function putFileNode(url: string, file: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'PUT', headers: { 'content-length': String(fs.statSync(file).size), 'content-type': 'text/csv' } }, (res) => {
       let body = '';
@@ -73,7 +103,8 @@ async function main() {
     db = await benchDatabase('tuneforge_ingest');
     const dbUrl = db.url;
     const port = await freePort();
-    server = spawn(process.execPath, [MAIN, 'serve'], {
+    const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    server = spawn(process.execPath, [...nodeArgs, MAIN, 'serve'], {
       env: { ...process.env, DATABASE_URL: dbUrl, MIGRATE_ON_START: 'true', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(WORK, 'data'), LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789', DATASET_MAX_FILE_BYTES: String(64 * 1024 ** 3), DATASET_MAX_TOTAL_BYTES: String(256 * 1024 ** 3), BILLING_PLANS: JSON.stringify({ free: { datasetBytes: 256 * 1024 ** 3 } }) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -83,10 +114,12 @@ async function main() {
     const token = signUp.data.signUp.token as string;
 
     const rows: string[] = [];
-    for (const mib of SIZES_MIB) {
-      const file = path.join(WORK, `ratings-${mib}.csv`);
-      process.stderr.write(`generating ${mib} MiB…\n`);
-      generate(file, mib);
+    for (const mib of INPUT ? [0] : SIZES_MIB) {
+      const file = INPUT ?? path.join(WORK, `ratings-${mib}.csv`);
+      if (!INPUT) {
+        process.stderr.write(`generating ${mib} MiB…\n`);
+        generate(file, mib);
+      }
       const bytes = fs.statSync(file).size;
       const cat = seconds(() => execFileSync('sh', ['-c', `cat '${file}' > /dev/null`]));
       const plainCopy = seconds(() => execFileSync('cp', [file, `${file}.copy`]));
@@ -97,18 +130,20 @@ async function main() {
       const created = await gql(url, `mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { upload { url } userErrors { message } } }`, { input: { name: `synthetic ${mib}`, task: 'RECOMMENDATION', format: 'CSV', byteSize: bytes } }, token);
       const rssBefore = peakRssMb(server.pid!);
       const load = os.loadavg()[0];
+      const cpu0 = cpuSeconds(server.pid!);
       const t0 = process.hrtime.bigint();
       const res = await putFile(created.data.createDatasetUpload.upload.url, file);
       const ingest = Number(process.hrtime.bigint() - t0) / 1e9;
+      const serverCpu = cpuSeconds(server.pid!) - cpu0;
       const outcome = JSON.parse(res.body).dataset;
       if (res.status !== 200) throw new Error(`upload failed: ${res.body.slice(0, 500)}`);
       const mb = bytes / 1e6;
-      rows.push(`| ${(bytes / 1024 ** 3).toFixed(2)} GiB (${outcome.rowCount.toLocaleString('en')} rows) | ${load.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} | ${ingest.toFixed(1)} s, ${(mb / ingest).toFixed(0)} MB/s | ${cat.toFixed(1)} s | ${copy.toFixed(1)} s | ${plainCopy.toFixed(1)} s | **${(ingest / copy).toFixed(2)}×** | ${(ingest / plainCopy).toFixed(2)}× | ${peakRssMb(server.pid!).toFixed(0)} MiB (before: ${rssBefore.toFixed(0)}) |`);
-      fs.rmSync(file);
+      rows.push(`| ${(bytes / 1024 ** 3).toFixed(2)} GiB (${outcome.rowCount.toLocaleString('en')} rows) | ${load.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} | ${ingest.toFixed(1)} s, ${(mb / ingest).toFixed(0)} MB/s | ${serverCpu.toFixed(1)} s | ${cat.toFixed(1)} s | ${copy.toFixed(1)} s | ${plainCopy.toFixed(1)} s | **${(ingest / copy).toFixed(2)}×** | ${(ingest / plainCopy).toFixed(2)}× | ${peakRssMb(server.pid!).toFixed(0)} MiB (before: ${rssBefore.toFixed(0)}) |`);
+      if (!INPUT) fs.rmSync(file);
     }
-    console.log(`\nbench:ingest — ${os.cpus().length} × ${os.cpus()[0]?.model}; Node ${process.version}; disk: ${WORK}\n`);
-    console.log('| file | 1-min load (start → end of upload) | ingest through PUT | cat > /dev/null | cp + sync (durable copy) | cp (plain) | ingest / durable copy | ingest / plain cp | server peak RSS |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
+    console.log(`\nbench:ingest — ${os.cpus().length} × ${os.cpus()[0]?.model}; Node ${process.version}; disk: ${WORK}; client: ${CURL ? 'curl -T' : 'node http'}\n`);
+    console.log('| file | 1-min load (start → end of upload) | ingest through PUT | server CPU (all threads) | cat > /dev/null | cp + sync (durable copy) | cp (plain) | ingest / durable copy | ingest / plain cp | server peak RSS |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
   } finally {
     server?.kill('SIGTERM');

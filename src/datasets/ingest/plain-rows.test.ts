@@ -84,7 +84,35 @@ describe('PlainRowReader (WebAssembly)', () => {
   });
 });
 
+/** A row near the limits of what the reader takes (8-digit ids, 4-digit ratings, 15-digit timestamps, `.5`) or just past them. */
+function edgeRow(r: () => number, d: string, withTimestamp: boolean): string {
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const digits = (n: number) => (n === 0 ? '' : String(1 + Math.floor(r() * 9)) + Array.from({ length: n - 1 }, () => Math.floor(r() * 10)).join(''));
+  const id = () => pick([digits(1), digits(2), digits(7), digits(8), '67108863', '67108864', '99999999', digits(9), '0', '00', '07', '', 'x1', '1 ']);
+  const rating = () => pick(['1', '5', '0', '0.5', '4.5', '1023.5', '1023', '1024', '999.5', '01', '4.0', '4.', '.5', '4.50', '4.55', '3.7', '-1', '+2', '10000']);
+  const ts = () => pick([digits(1), digits(9), digits(10), digits(15), digits(16), '0', '012', '', '1.5', 'x']);
+  const cells = [id(), id(), rating(), ...(withTimestamp ? [ts()] : [])];
+  if (r() < 0.03) cells.push('9');
+  if (r() < 0.03) cells.pop();
+  return cells.join(d) + pick(['\n', '\n', '\n', '\r\n', '\r\r\n']);
+}
+
 describe('ingest with the WebAssembly reader', () => {
+  it('gives the bytes and result of the JavaScript path for 200 random files of rows at the limits', async () => {
+    let seed = 11;
+    const r = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const before = PlainRowReader.totalRows;
+    for (let k = 0; k < 200; k++) {
+      const d = r() < 0.5 ? ',' : '\t';
+      const withTimestamp = r() < 0.7;
+      const plainShare = r();
+      const rows = Array.from({ length: 50 + Math.floor(r() * 200) }, () => (r() < plainShare ? `${1 + Math.floor(r() * 999)}${d}${1 + Math.floor(r() * 99)}${d}${1 + Math.floor(r() * 5)}${withTimestamp ? `${d}${Math.floor(r() * 1e10)}` : ''}\n` : edgeRow(r, d, withTimestamp)));
+      const columns: Record<string, string> = withTimestamp ? { userId: '0', itemId: '1', rating: '2', timestamp: '3' } : { userId: '0', itemId: '1', rating: '2' };
+      await same(rows.join(''), { format: d === ',' ? 'CSV' : 'TSV', hasHeader: false, columns, ratingRange: { min: 0, max: 2000 }, seed: k }, 1 + Math.floor(r() * 300));
+    }
+    expect(PlainRowReader.totalRows - before).toBeGreaterThan(10_000);
+  });
+
   const row = (k: number, rating: string) => `${1 + (k * 7919) % 5000},${1 + (k * 104729) % 3000},${rating},${900000000 + k}`;
 
   it('gives the bytes and result of the JavaScript path on a 3 MB upload in one chunk and in odd chunks (windows and batches cut rows)', async () => {
