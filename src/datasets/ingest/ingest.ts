@@ -6,6 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
+import { WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { DelimitedParser, type ParseIssue } from './delimited-parser';
@@ -148,9 +149,10 @@ class IngestRun {
       this.parser = parser;
       if (opts.task === 'RECOMMENDATION' && (opts.encoding ?? 'utf-8') === 'utf-8') this.bytePath = parser;
     }
-    this.output = new OutputBuffer((chunk) => {
-      if (!this.sink.write(chunk)) this.sinkFull = true;
-    });
+    // A file stream is done with a chunk once its write callback runs (other sinks may keep it: S3's part buffers).
+    this.output = new OutputBuffer((chunk, release) => {
+      if (!this.sink.write(chunk, release)) this.sinkFull = true;
+    }, sink instanceof WriteStream);
     this.processor = new Writable({
       highWaterMark: INPUT_BUFFER_BYTES,
       write: (chunk: Buffer, _encoding, callback) => this.onDecompressed(chunk, callback),

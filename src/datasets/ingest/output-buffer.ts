@@ -6,13 +6,26 @@
  */
 /** Bytes per batch handed to the sink. */
 export const OUT_BATCH_BYTES = 1024 * 1024;
+/** Batches kept for reuse (enough for the sink's queue and the one being filled). */
+const POOL_SIZE = 8;
+
+/**
+ * `write` hands a batch to the sink. With `reuse`, it must call `release` once the sink no longer
+ * needs the batch's bytes (a file stream's write callback), and the batch is filled again:
+ * without it a large upload allocates a new 1 MB Buffer per batch, a gigabyte of buffers that
+ * outlive young-generation collections in the sink's queue and make V8 run a full collection
+ * every few megabytes once its heap limit is tight (a server that has been up a while).
+ */
+export type BatchWriter = (chunk: Buffer | string, release?: () => void) => void;
 
 export class OutputBuffer {
-  buf: Buffer = Buffer.allocUnsafeSlow(OUT_BATCH_BYTES);
+  buf: Buffer;
   pos = 0;
+  private readonly pool: Buffer[] = [];
 
-  /** `write` hands a batch to the sink (its return value is the sink's: false means wait for drain). */
-  constructor(private readonly write: (chunk: Buffer | string) => void) {}
+  constructor(private readonly write: BatchWriter, private readonly reuse = false) {
+    this.buf = Buffer.allocUnsafeSlow(OUT_BATCH_BYTES);
+  }
 
   /** Makes room for `bytes` more bytes (flushing the batch if needed); false when they cannot fit in any batch. */
   reserve(bytes: number): boolean {
@@ -33,10 +46,14 @@ export class OutputBuffer {
 
   flush(): void {
     if (this.pos === 0) return;
-    const chunk = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafeSlow(OUT_BATCH_BYTES);
+    const full = this.buf;
+    const chunk = full.subarray(0, this.pos);
+    this.buf = this.pool.pop() ?? Buffer.allocUnsafeSlow(OUT_BATCH_BYTES);
     this.pos = 0;
-    this.write(chunk);
+    if (!this.reuse) return this.write(chunk);
+    this.write(chunk, () => {
+      if (this.pool.length < POOL_SIZE) this.pool.push(full);
+    });
   }
 
   discard(): void {

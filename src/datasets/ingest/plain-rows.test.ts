@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ingest } from './ingest';
 import { OutputBuffer } from './output-buffer';
@@ -124,6 +126,25 @@ describe('ingest with the WebAssembly reader', () => {
     expect(one.result).toMatchObject({ ok: true, rowCount: 150_000 });
     expect(PlainRowReader.totalRows - before).toBeGreaterThan(149_000); // all but the rows with a new rating
     await same(text, { previewRows: 5, seed: 9 }, 65_537);
+  });
+
+  it('writes the same bytes into a file stream, which gets its output batches back for reuse', async () => {
+    const text = Array.from({ length: 200_000 }, (_, k) => row(k, String(1 + (k % 5)))).join('\n');
+    const { text: expected } = await same(text, {});
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plain-rows-')), 'blob');
+    const sink = fs.createWriteStream(file, { highWaterMark: 8 << 20 }); // as the blob store's: several batches queued
+    const written: number[] = [];
+    const write = sink.write.bind(sink);
+    // Every batch is handed over with a release callback, so batches are refilled only after the file has them.
+    sink.write = ((chunk: Buffer, callback?: () => void) => { written.push(typeof callback === 'function' ? 1 : 0); return write(chunk, callback); }) as typeof sink.write;
+    const result = await ingest(chunked(text, 65_536), sink, { ...REC });
+    expect(result.ok).toBe(true);
+    const got = fs.readFileSync(file, 'utf8');
+    expect(got.length).toBe(expected.length);
+    expect(got === expected).toBe(true); // (not toBe: a diff of two 3 MB strings takes minutes)
+    expect(written.length).toBeGreaterThan(3);
+    expect(written.every((w) => w === 1)).toBe(true);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
   it('stops taking rows once the rating histogram samples (past 1000 distinct ratings), with the same result', async () => {
