@@ -195,6 +195,8 @@ export class DatasetService {
       format: dataset.format,
       maxBytes: upload.split ? await this.splitFiles.allowance(upload) : upload.maxBytes,
       maxErrors: MAX_ERRORS_KEPT,
+      // The request body's chunks are ours alone: freeing each once read keeps large uploads clear of full GCs.
+      releaseChunks: true,
       ...(opts.gzip ? { gzip: true } : {}),
     };
 

@@ -13,6 +13,7 @@ import { DelimitedParser, type ParseIssue } from './delimited-parser';
 import { LineSplitter } from './line-splitter';
 import { OutputBuffer } from './output-buffer';
 import { PlainRowReader, Scan } from './plain-rows';
+import { releaseBuffer } from './release-buffer';
 import { BLANK, RatingRowPath } from './rating-rows';
 import { resolveLayout, type DelimitedLayout } from './layout';
 import { IngestOptionsError, validateIngestOptions } from './options';
@@ -257,6 +258,11 @@ class IngestRun {
       bytes = this.sniff();
     }
     if (bytes) this.take(bytes);
+    // The chunk was hashed and read (take copies what it keeps): its memory can go now.
+    if (this.opts.releaseChunks && bytes === chunk && !this.gunzip) {
+      this.plain?.release();
+      releaseBuffer(chunk);
+    }
     this.afterChunk(callback);
   }
 

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { IngestOptionsError, validateIngestOptions } from './options';
+import { releaseBuffer } from './release-buffer';
 import type { IngestOptions, IngestResult } from './types';
 import type { FromWorker, ToWorker, WorkerIngestOptions } from './worker-protocol';
 
@@ -61,7 +62,8 @@ class ThreadedRun {
   private reject: (e: Error) => void = () => undefined;
 
   constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions, script: string) {
-    const { signal: _signal, endSink: _endSink, ...rest } = opts;
+    // The worker's chunks are batches this side made; it releases the source's chunks itself (onData).
+    const { signal: _signal, endSink: _endSink, releaseChunks: _releaseChunks, ...rest } = opts;
     const workerOpts: WorkerIngestOptions = rest;
     this.worker = new Worker(script, { workerData: workerOpts });
   }
@@ -107,6 +109,7 @@ class ThreadedRun {
     }
     this.hash.update(bytes);
     this.append(bytes);
+    if (this.opts.releaseChunks && bytes === chunk) releaseBuffer(bytes); // copied into the batch
     if (!this.paused && this.inFlight + this.batchLength >= IN_FLIGHT_BYTES) {
       this.paused = true;
       this.source.pause();

@@ -56,6 +56,12 @@ export interface IngestOptions {
    * true). The output and the result are the same without it; tests turn it off to compare.
    */
   plainRowReader?: boolean;
+  /**
+   * The source's chunks are read by no one after ingest (an HTTP request body): ingest frees
+   * each chunk's memory once it has read it (`release-buffer.ts`), which leaves the chunk empty.
+   * Only chunks that own their whole ArrayBuffer, not gzip input. Default false.
+   */
+  releaseChunks?: boolean;
   /** End `sink` when done, and wait for it to finish (default true). */
   endSink?: boolean;
 }
