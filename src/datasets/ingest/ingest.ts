@@ -12,7 +12,7 @@ import { createGunzip, type Gunzip } from 'node:zlib';
 import { DelimitedParser, type ParseIssue } from './delimited-parser';
 import { LineSplitter } from './line-splitter';
 import { OutputBuffer } from './output-buffer';
-import { PlainRowReader, Scan } from './plain-rows';
+import { PlainRowReader } from './plain-rows';
 import { releaseBuffer } from './release-buffer';
 import { BLANK, RatingRowPath } from './rating-rows';
 import { resolveLayout, type DelimitedLayout } from './layout';
@@ -34,8 +34,6 @@ const MAX_CARRY_BYTES = 256 * 1024;
  */
 const INPUT_BUFFER_BYTES = 1024 * 1024;
 const LF = 10;
-/** After this many calls in a row that took no row, the WebAssembly reader is not called again for the upload. */
-const PLAIN_MAX_MISSES = 256;
 /** A JSONL line may hold a few 1 MB fields plus JSON escaping. */
 const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
 // Hot-path globals bound once: under Jest's vm context every global lookup is slow.
@@ -86,13 +84,6 @@ class IngestRun {
   private ratingRows: RatingRowPath | null = null;
   /** The WebAssembly reader of plain rows, when the layout suits it (compact rows in canonical column order). */
   private plain: PlainRowReader | null = null;
-  /** Whether `plain` takes rows (it stops once the rating histogram is no longer exact, or when it keeps taking none). */
-  private plainActive = false;
-  /** Consecutive calls of `plain` that took no row. */
-  private plainMisses = 0;
-  /** The row JavaScript read last had a rating new to `plain`, which must learn whether it may count it. */
-  private plainNewRating = false;
-  private plainFinished = false;
   /** The bytes of an incomplete last line, held for the next chunk (byte path only). */
   private carry: Buffer | null = null;
   private readonly output: OutputBuffer;
@@ -315,20 +306,12 @@ class IngestRun {
     let utf8: boolean | null = null;
     this.plain?.release();
     while (pos < end) {
-      if (this.plainActive && this.preview.length >= this.previewRows) {
-        if (this.plainNewRating) this.settleNewRating();
-        const plain = this.plain!;
-        const status = plain.take(buf, pos, end, line, this.output);
-        this.plainMisses = plain.pos === pos ? this.plainMisses + 1 : 0;
-        if (this.plainMisses > PLAIN_MAX_MISSES) this.plainActive = false;
+      const plain = this.plain;
+      if (plain?.active && this.preview.length >= this.previewRows) {
+        const all = plain.take(buf, pos, end, line, this.output);
         pos = plain.pos;
         line = plain.line;
-        if (status === Scan.END) break;
-        if (status === Scan.NEW_RATING) {
-          // The histogram must count this value before the reader may: its counts so far go first.
-          this.flushPlain();
-          this.plainNewRating = true;
-        }
+        if (all) break; // else the row at pos is read below
       }
       const rows = this.ratingRows;
       if (rows && this.preview.length >= this.previewRows && (utf8 ??= isUtf8(buf.subarray(0, end)))) {
@@ -355,30 +338,13 @@ class IngestRun {
     parser.resumeAt(line);
   }
 
-  private settleNewRating(): void {
-    this.plainNewRating = false;
-    const stats = this.stats as RecommendationCollector;
-    this.plain!.settleNewRating(stats);
-    // Past 1000 distinct ratings the histogram samples, and a sample depends on the order of rows.
-    if (!stats.histogramExact) this.plainActive = false;
-  }
-
-  /** Moves what `plain` counted into the run's counts and stats. */
-  private flushPlain(): void {
-    const plain = this.plain;
-    if (!plain || this.plainFinished) return;
-    const rows = plain.flush(this.stats as RecommendationCollector, this.splitCounts);
-    this.records += rows;
-    this.rowCount += rows;
-  }
-
-  /** The last flush, and the ids `plain` saw (once, before the result). */
+  /** Adds the rows `plain` took to the run's counts (its stats are in the collector), once, before the result. */
   private finishPlain(): void {
-    if (!this.plain || this.plainFinished) return;
-    this.flushPlain();
-    this.plain.finish(this.stats as RecommendationCollector);
-    this.plainFinished = true;
-    this.plainActive = false;
+    const taken = this.plain?.finish();
+    if (!taken) return;
+    this.records += taken.rows;
+    this.rowCount += taken.rows;
+    taken.splitCounts.forEach((n, k) => (this.splitCounts[k] += n));
   }
 
   private onInputEnd(callback: () => void): void {
@@ -420,8 +386,7 @@ class IngestRun {
       if (this.bytePath && layout.splitIndex === -1 && this.stats instanceof RecommendationCollector && RatingRowPath.supports(rowLayout)) {
         this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output, this.opts.compactRows === true);
         if (this.ratingRows.inOrder && this.opts.plainRowReader !== false) {
-          this.plain = new PlainRowReader({ delimiter: rowLayout.delimiter, hasTimestamp: layout.columns === 4 }, this.splitter.cuts(), this.ratingRange);
-          this.plainActive = true;
+          this.plain = new PlainRowReader({ delimiter: rowLayout.delimiter, hasTimestamp: layout.columns === 4 }, this.splitter.cuts(), this.ratingRange, this.stats);
         }
       }
       if (layout.hasHeader) return;

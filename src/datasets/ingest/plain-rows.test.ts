@@ -16,7 +16,7 @@ function reader(split: SplitSource = new SplitAssigner(42, { train: 0.8, validat
   const stats = new RecommendationCollector(1_000_000);
   const written: Buffer[] = [];
   const out = new OutputBuffer((chunk) => void written.push(Buffer.from(chunk)));
-  const plain = new PlainRowReader({ delimiter: ',', hasTimestamp }, split.cuts(), { min: 0, max: 5 });
+  const plain = new PlainRowReader({ delimiter: ',', hasTimestamp }, split.cuts(), { min: 0, max: 5 }, stats);
   const text = () => { out.flush(); return Buffer.concat(written).toString(); };
   return { stats, out, plain, text };
 }
@@ -44,29 +44,27 @@ describe('PlainRowReader (WebAssembly)', () => {
   it('stops at a rating the histogram has not counted, then takes rows with it, writing compact lines with the seeded split', () => {
     const { stats, out, plain, text } = reader(new FixedSplit('validation'));
     const buf = Buffer.from('196,242,3,881250949\n186,302,3,891717742\r\n22,377,3.5,878887116\n');
-    expect(plain.take(buf, 0, buf.length, 2, out)).toBe(Scan.NEW_RATING);
+    expect(plain.take(buf, 0, buf.length, 2, out)).toBe(false);
     expect([plain.pos, plain.line, plain.newRating]).toEqual([0, 2, 3]);
     stats.addInts(196, 242, 3, true); // what the JavaScript path does with that row
-    plain.settleNewRating(stats);
-    expect(plain.take(buf, 20, buf.length, 3, out)).toBe(Scan.NEW_RATING);
+    expect(plain.take(buf, 20, buf.length, 3, out)).toBe(false); // settles 3 (counted), takes a row, stops at 3.5
     expect([plain.pos, plain.line, plain.newRating]).toEqual([41, 4, 3.5]);
     expect(text()).toBe('1,186,302,3,891717742\n');
-    const counts = [0, 0, 0];
-    expect(plain.flush(stats, counts)).toBe(1);
-    expect(counts).toEqual([0, 1, 0]);
-    plain.finish(stats);
+    expect(plain.finish()).toEqual({ rows: 1, splitCounts: [0, 1, 0] });
+    expect(plain.finish()).toBeNull();
+    expect(plain.active).toBe(false);
     expect(stats.result()).toMatchObject({ users: 2, items: 2, ratingMin: 3, ratingMax: 3, ratingMean: 3, ratingHistogram: { 3: 2 }, rowsWithTimestamp: 2 });
   });
 
   it('forgets a new rating the collector did not count, and hands rows it does not take to the caller', () => {
-    const { stats, out, plain } = reader(undefined, false);
+    const { out, plain } = reader(undefined, false);
     const buf = Buffer.from('1,2,4\n1,2,4\n');
-    expect(plain.take(buf, 0, buf.length, 1, out)).toBe(Scan.NEW_RATING);
-    plain.settleNewRating(stats); // not counted (say the row was refused): ask again next time
-    expect(plain.take(buf, 0, buf.length, 1, out)).toBe(Scan.NEW_RATING);
+    expect(plain.scan(buf, 0, buf.length, 1, out)).toBe(Scan.NEW_RATING);
+    plain.settleNewRating(); // not counted (say the row was refused): ask again next time
+    expect(plain.scan(buf, 0, buf.length, 1, out)).toBe(Scan.NEW_RATING);
     for (const row of ['01,2,4\n', '1,2,4.0\n', '1,2,6\n', '1,2,4,5\n', '1,-2,4\n', '123456789,2,4\n', '1,2,4\r\r\n', '1,2,4.55\n', 'a,2,4\n']) {
       const b = Buffer.from(row);
-      expect([row, plain.take(b, 0, b.length, 1, out)]).toEqual([row, Scan.GENERAL]);
+      expect([row, plain.scan(b, 0, b.length, 1, out)]).toEqual([row, Scan.GENERAL]);
     }
   });
 
@@ -77,9 +75,8 @@ describe('PlainRowReader (WebAssembly)', () => {
     const lines = Array.from({ length: 5000 }, (_, k) => `${k},${k % 97},4,${1000 + k}\n`).join('');
     const buf = Buffer.from(lines);
     const first = 2 ** 31 - 2000; // line numbers past 2^31 wrap as in Math.imul
-    expect(plain.take(buf, 0, buf.length, first, out)).toBe(Scan.NEW_RATING);
-    plain.settleNewRating(stats);
-    expect(plain.take(buf, 0, buf.length, first, out)).toBe(Scan.END);
+    expect(plain.take(buf, 0, buf.length, first, out)).toBe(false); // 4 is new to the reader
+    expect(plain.take(buf, 0, buf.length, first, out)).toBe(true);
     expect(plain.line).toBe(first + 5000);
     const digits = text().split('\n').filter(Boolean).map((l) => Number(l[0]));
     expect(digits).toEqual(Array.from({ length: 5000 }, (_, k) => split.assignIndex(first + k)));

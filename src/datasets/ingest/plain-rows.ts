@@ -59,9 +59,22 @@ export interface PlainRowLayout {
   hasTimestamp: boolean;
 }
 
+/** After this many calls in a row that took no row, the reader is not used again for the upload. */
+const MAX_MISSES = 256;
+
 export class PlainRowReader {
   /** Rows taken by every reader of this process (a metric; tests check the reader is used). */
   static totalRows = 0;
+  /** Whether the caller should offer rows (false once the histogram samples, after `MAX_MISSES`, or after `finish`). */
+  active = true;
+  /** Consecutive `take` calls that took no row. */
+  private misses = 0;
+  /** The caller is reading a row with a rating new to the reader: settle it on the next call. */
+  private newRatingPending = false;
+  /** Rows (and rows per split: train, validation, test) counted into the stats so far. */
+  private rows = 0;
+  private readonly splitCounts = [0, 0, 0];
+  private finished = false;
   private readonly x: Exports;
   private readonly mem: Uint8Array;
   /** The input window: `buf[winStart, winEnd)` is at IN. */
@@ -72,7 +85,7 @@ export class PlainRowReader {
   pos = 0;
   line = 0;
 
-  constructor(layout: PlainRowLayout, split: SplitCuts, range: RatingRange) {
+  constructor(layout: PlainRowLayout, split: SplitCuts, range: RatingRange, private readonly stats: RecommendationCollector) {
     const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
     this.x = new WebAssembly.Instance(module(), { env: { memory } }).exports as unknown as Exports;
     this.mem = new Uint8Array(memory.buffer);
@@ -92,11 +105,28 @@ export class PlainRowReader {
   }
 
   /**
-   * Takes the plain rows of `buf[pos, end)` (whole lines), the first on line `line`, writing
-   * their compact lines into `out`. Returns END when it took all of them, else GENERAL or
-   * NEW_RATING for the row at `this.pos` (on line `this.line`), which the caller must read.
+   * Takes the plain rows of `buf[pos, end)` (whole lines; the first on line `line`), writing their
+   * compact lines into `out`. True when it took them all; else the caller must read the row at
+   * `this.pos` (on line `this.line`) itself, then may call again for the rest.
    */
-  take(buf: Buffer, pos: number, end: number, line: number, out: OutputBuffer): Scan.END | Scan.GENERAL | Scan.NEW_RATING {
+  take(buf: Buffer, pos: number, end: number, line: number, out: OutputBuffer): boolean {
+    if (this.newRatingPending) this.settleNewRating();
+    const status = this.scan(buf, pos, end, line, out);
+    this.misses = this.pos === pos ? this.misses + 1 : 0;
+    if (this.misses > MAX_MISSES) this.active = false;
+    // The histogram must count a new value before the reader may: its counts so far go first.
+    if (status === Scan.NEW_RATING) {
+      this.flush();
+      this.newRatingPending = true;
+    }
+    return status === Scan.END;
+  }
+
+  /**
+   * `take`'s scan: returns END when it took every row, else GENERAL or NEW_RATING for the row at
+   * `this.pos`, which the caller must read (after a NEW_RATING: `flush` first, `settleNewRating` after).
+   */
+  scan(buf: Buffer, pos: number, end: number, line: number, out: OutputBuffer): Scan.END | Scan.GENERAL | Scan.NEW_RATING {
     const x = this.x;
     let at = pos;
     let ln = line;
@@ -148,18 +178,23 @@ export class PlainRowReader {
     return ((this.x.newSlot.value) - SLOT_OFFSET) / 2;
   }
 
-  /** After the caller read a NEW_RATING row: lets the reader take that rating from now on only if the collector counted it exactly. */
-  settleNewRating(stats: RecommendationCollector): void {
-    const rating = this.newRating;
-    if (!stats.canCount(rating)) this.mem[KNOWN + (this.x.newSlot.value)] = 0;
+  /**
+   * After the caller read a NEW_RATING row: the reader takes that rating from now on only if the
+   * collector counted it exactly, and no more rows once the histogram samples (past 1000 distinct
+   * ratings; a sample depends on the order of rows).
+   */
+  settleNewRating(): void {
+    this.newRatingPending = false;
+    if (!this.stats.canCount(this.newRating)) this.mem[KNOWN + this.x.newSlot.value] = 0;
+    if (!this.stats.histogramExact) this.active = false;
   }
 
-  /** Adds the counts since the last flush to `stats` and the row counts per split to `splitCounts` (train, validation, test). */
-  flush(stats: RecommendationCollector, splitCounts: number[]): number {
+  /** Adds the counts since the last flush to the stats collector; returns the rows. */
+  flush(): number {
     const x = this.x;
     const rows = x.rows.value;
     if (rows === 0) return 0;
-    stats.addCounted({
+    this.stats.addCounted({
       rows,
       withTimestamp: x.withTimestamp.value,
       twiceSum: x.twiceSum.value,
@@ -167,18 +202,27 @@ export class PlainRowReader {
       high: x.high.value / 2,
       halves: new Float64Array(this.mem.buffer, HALVES, SLOTS),
     });
-    splitCounts[0] += x.train.value;
-    splitCounts[1] += x.validation.value;
-    splitCounts[2] += x.test.value;
+    this.splitCounts[0] += x.train.value;
+    this.splitCounts[1] += x.validation.value;
+    this.splitCounts[2] += x.test.value;
     x.resetCounts();
+    this.rows += rows;
     PlainRowReader.totalRows += rows;
     return rows;
   }
 
-  /** At the end: the ids seen, into `stats` (after `flush`). */
-  finish(stats: RecommendationCollector): void {
-    const users = new Uint32Array(this.mem.buffer, USERS, (this.x.userWords.value) + 1);
-    const items = new Uint32Array(this.mem.buffer, ITEMS, (this.x.itemWords.value) + 1);
-    stats.addIdBits(users, items);
+  /**
+   * At the end (once; null after): the last flush and the ids seen go into the stats, and the
+   * caller gets the rows taken in all, per split (train, validation, test), for its own counts.
+   */
+  finish(): { rows: number; splitCounts: number[] } | null {
+    if (this.finished) return null;
+    this.finished = true;
+    this.active = false;
+    this.flush();
+    const users = new Uint32Array(this.mem.buffer, USERS, this.x.userWords.value + 1);
+    const items = new Uint32Array(this.mem.buffer, ITEMS, this.x.itemWords.value + 1);
+    this.stats.addIdBits(users, items);
+    return { rows: this.rows, splitCounts: this.splitCounts };
   }
 }
