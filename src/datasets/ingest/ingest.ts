@@ -14,6 +14,7 @@ import { LineSplitter } from './line-splitter';
 import { OutputBuffer } from './output-buffer';
 import { PlainRowReader } from './plain-rows';
 import { releaseBuffer } from './release-buffer';
+import { listenToSource, stopReading } from './source-listeners';
 import { BLANK, RatingRowPath } from './rating-rows';
 import { resolveLayout, type DelimitedLayout } from './layout';
 import { IngestOptionsError, validateIngestOptions } from './options';
@@ -120,6 +121,10 @@ class IngestRun {
   private fatal: IngestResult['fatal'] = null;
   private resolve: (r: IngestResult) => void = () => undefined;
   private reject: (e: Error) => void = () => undefined;
+  /** Stops listening to the source (set once it is listened to; before that, only stops it). */
+  private unlisten = (ended: boolean): void => {
+    if (!ended) stopReading(this.source);
+  };
 
   constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions, hashed: boolean) {
     this.hash = hashed ? createHash('sha256') : null;
@@ -166,12 +171,7 @@ class IngestRun {
       const signal = this.opts.signal;
       if (signal?.aborted) return this.fail('ABORTED', 'the upload was cancelled');
       signal?.addEventListener('abort', this.onAbort, { once: true });
-      this.source.on('data', this.onData);
-      this.source.on('end', this.onEnd);
-      this.source.on('error', this.onSourceError);
-      this.source.on('close', this.onClose);
-      this.source.on('aborted', this.onClientAborted);
-      this.source.resume();
+      this.unlisten = listenToSource(this.source, { data: this.onData, end: this.onEnd, error: this.onSourceError, close: this.onClose, aborted: this.onClientAborted });
     });
   }
 
@@ -575,18 +575,10 @@ class IngestRun {
   };
 
   private detachSource(): void {
-    const source = this.source;
-    source.removeListener('data', this.onData);
-    source.removeListener('end', this.onEnd);
-    source.removeListener('error', this.onSourceError);
-    source.removeListener('close', this.onClose);
-    source.removeListener('aborted', this.onClientAborted);
+    this.unlisten(this.sourceEnded);
     this.opts.signal?.removeEventListener('abort', this.onAbort);
-    if (!this.sourceEnded) {
-      source.on('error', ignore);
-      source.pause();
-    }
   }
+
 
   private result(): IngestResult {
     this.finishPlain();
@@ -606,6 +598,3 @@ class IngestRun {
     };
   }
 }
-
-/** A source we stopped reading may still fail later; the caller owns it, we must not crash. */
-const ignore = (): void => undefined;

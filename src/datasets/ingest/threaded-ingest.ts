@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { IngestOptionsError, validateIngestOptions } from './options';
 import { releaseBuffer } from './release-buffer';
+import { listenToSource, stopReading } from './source-listeners';
 import type { IngestOptions, IngestResult } from './types';
 import type { FromWorker, ToWorker, WorkerIngestOptions } from './worker-protocol';
 
@@ -56,10 +57,13 @@ class ThreadedRun {
   /** No more bytes go to the worker (the source ended or failed, or TOO_LARGE). */
   private stopped = false;
   private sourceEnded = false;
-  private detached = false;
   private done = false;
   private resolve: (r: IngestResult) => void = () => undefined;
   private reject: (e: Error) => void = () => undefined;
+  /** Stops listening to the source (set once it is listened to; before that, only stops it). */
+  private unlisten = (ended: boolean): void => {
+    if (!ended) stopReading(this.source);
+  };
 
   constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions, script: string) {
     // The worker's chunks are batches this side made; it releases the source's chunks itself (onData).
@@ -79,12 +83,7 @@ class ThreadedRun {
       const signal = this.opts.signal;
       if (signal?.aborted) return this.onAbort();
       signal?.addEventListener('abort', this.onAbort, { once: true });
-      this.source.on('data', this.onData);
-      this.source.on('end', this.onEnd);
-      this.source.on('error', this.onSourceError);
-      this.source.on('close', this.onClose);
-      this.source.on('aborted', this.onClientAborted);
-      this.source.resume();
+      this.unlisten = listenToSource(this.source, { data: this.onData, end: this.onEnd, error: this.onSourceError, close: this.onClose, aborted: this.onClientAborted });
     });
   }
 
@@ -226,21 +225,8 @@ class ThreadedRun {
   private readonly onSinkError = (err: Error): void => this.crash(err);
 
   private detachSource(): void {
-    if (this.detached) return;
-    this.detached = true;
-    const source = this.source;
-    source.removeListener('data', this.onData);
-    source.removeListener('end', this.onEnd);
-    source.removeListener('error', this.onSourceError);
-    source.removeListener('close', this.onClose);
-    source.removeListener('aborted', this.onClientAborted);
+    this.unlisten(this.sourceEnded);
     this.opts.signal?.removeEventListener('abort', this.onAbort);
-    if (!this.sourceEnded) {
-      source.on('error', ignore);
-      source.pause();
-    }
   }
-}
 
-/** A source we stopped reading may still fail later; the caller owns it, we must not crash. */
-const ignore = (): void => undefined;
+}
