@@ -204,11 +204,7 @@ export class DistinctCounter {
   /** `add` of the canonical decimal text of `n`, an integer in [0, 2^26) (what `smallInt` gives). */
   addSmallInt(n: number): void {
     const word = n >>> 5;
-    if (word >= this.bits.length) {
-      const grown = new Uint32Array(max(word + 1, this.bits.length * 2));
-      grown.set(this.bits);
-      this.bits = grown;
-    }
+    if (word >= this.bits.length) this.growTo(word);
     const mask = 1 << (n & 31);
     if ((this.bits[word] & mask) === 0) {
       this.bits[word] |= mask;
@@ -224,11 +220,7 @@ export class DistinctCounter {
     let last = words.length - 1;
     while (last >= 0 && words[last] === 0) last--;
     if (last < 0) return;
-    if (last >= this.bits.length) {
-      const grown = new Uint32Array(max(last + 1, this.bits.length * 2));
-      grown.set(this.bits);
-      this.bits = grown;
-    }
+    if (last >= this.bits.length) this.growTo(last);
     const bits = this.bits;
     for (let w = 0; w <= last; w++) {
       let fresh = words[w] & ~bits[w];
@@ -239,6 +231,13 @@ export class DistinctCounter {
       fresh = (fresh & 0x33333333) + ((fresh >>> 2) & 0x33333333);
       this.bitCount += imul((fresh + (fresh >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
     }
+  }
+
+  /** Makes the bitset hold word `word` (at least doubling it). */
+  private growTo(word: number): void {
+    const grown = new Uint32Array(max(word + 1, this.bits.length * 2));
+    grown.set(this.bits);
+    this.bits = grown;
   }
 
   private addOther(value: string): void {
@@ -267,6 +266,16 @@ const HALF_OFFSET = 2048;
 const HALF_SLOTS = 2 * HALF_OFFSET;
 
 /**
+ * The slot of a rating in the half-step table (multiples of 0.5 in −1024…1023.5: `2 × value +
+ * 2048`), or −1. The histogram counts these values in an array, and the rating sum adds them as
+ * exact integers (`task-stats.ts`), so rows counted elsewhere can be added in any order.
+ */
+export function halfSlot(value: number): number {
+  const slot = value * 2 + HALF_OFFSET;
+  return slot >= 0 && slot < HALF_SLOTS && (slot | 0) === slot ? slot : -1;
+}
+
+/**
  * Rating histogram: exact counts per distinct value while there are at most `maxDistinct`
  * (1000) of them; beyond that, bins are estimated from a reservoir sample. The result lists
  * each distinct value when there are at most `maxBuckets` (20) of them, else 10 equal bins.
@@ -292,8 +301,8 @@ export class RatingHistogram {
     this.count++;
     if (value < this.low) this.low = value;
     if (value > this.high) this.high = value;
-    const slot = value * 2 + HALF_OFFSET;
-    if (slot >= 0 && slot < HALF_SLOTS && (slot | 0) === slot) {
+    const slot = halfSlot(value);
+    if (slot >= 0) {
       if (this.halves[slot]++ === 0) this.distinctCount++;
     } else {
       const count = distinct.get(value);
@@ -317,8 +326,8 @@ export class RatingHistogram {
 
   /** Whether `value` has been counted (while exact). */
   has(value: number): boolean {
-    const slot = value * 2 + HALF_OFFSET;
-    if (slot >= 0 && slot < HALF_SLOTS && (slot | 0) === slot) return this.halves[slot] > 0;
+    const slot = halfSlot(value);
+    if (slot >= 0) return this.halves[slot] > 0;
     return this.distinct?.has(value) ?? false;
   }
 

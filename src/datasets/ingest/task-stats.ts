@@ -1,5 +1,5 @@
 /** Per-task statistics over canonical rows, in bounded memory. */
-import { DistinctCounter, RatingHistogram, Reservoir, textLengths } from './stats';
+import { DistinctCounter, halfSlot, RatingHistogram, Reservoir, textLengths } from './stats';
 import type { DatasetStats, DatasetTask, LengthStats } from './types';
 
 export type CanonicalRow = Record<string, string | number>;
@@ -76,8 +76,8 @@ export class RecommendationCollector implements StatsCollector {
 
   /**
    * Adds rows counted elsewhere (the WebAssembly row reader): `halves[2 × rating + 2048]` rows
-   * per rating, every one a value `canCount` accepted; `twiceSum` is Σ 2 × rating; the ids are
-   * in the bitsets `users` and `items` (see `DistinctCounter.addBits`).
+   * per rating, every one a value `canCount` accepted; `twiceSum` is Σ 2 × rating. Their ids come
+   * separately, as bitsets (`addIdBits`).
    */
   addCounted(c: { rows: number; withTimestamp: number; twiceSum: number; low: number; high: number; halves: Float64Array }): void {
     if (c.rows === 0) return;
@@ -102,8 +102,7 @@ export class RecommendationCollector implements StatsCollector {
   private addRating(rating: number, hasTimestamp: boolean): void {
     this.histogram.add(rating);
     this.rows++;
-    const twice = rating * 2;
-    if ((twice | 0) === twice && twice >= -2048 && twice < 2048) this.twiceSum += twice;
+    if (halfSlot(rating) >= 0) this.twiceSum += rating * 2;
     else this.otherSum += rating;
     if (rating < this.min) this.min = rating;
     if (rating > this.max) this.max = rating;
