@@ -2,7 +2,9 @@
  * bench:ingest — upload synthetic ratings CSVs (1 GB and 5 GB; `--quick`: 100 MB) through the real
  * HTTP endpoint and report MB/s and the server's peak RSS, beside `cat file > /dev/null`, a durable
  * file copy (`cp` then `sync` of the copy: the server fsyncs its blob before answering) and a plain
- * `cp` on the same disk, measured in the same run.
+ * `cp` on the same disk, measured in the same run, and the transport floor: the same client's PUT to
+ * a bare node:http server that only hashes the body and writes it durably to the same disk
+ * (`ingest-floor-server.ts`), which no ingest can beat.
  * Usage: npm run bench:ingest [-- --quick] [-- --sizes 1024,5120]  (sizes in MiB)
  *        [-- --input file.csv]  (upload this file instead of generated ones; it is kept)
  * BENCH_SERVER_NODE_ARGS adds Node flags to the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
@@ -53,6 +55,14 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/** Busy and total CPU seconds of the whole machine (all cores), from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = fields[3] + fields[4]; // idle, iowait
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
 async function gql(url: string, query: string, variables: object, token?: string) {
   const init = { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) };
   // Generating a file blocks this process for longer than the server's keep-alive timeout, so the
@@ -98,6 +108,7 @@ function putFileNode(url: string, file: string): Promise<{ status: number; body:
 
 async function main() {
   let server: ChildProcess | null = null;
+  let floorServer: ChildProcess | null = null;
   let db: BenchDatabase | null = null;
   try {
     db = await benchDatabase('tuneforge_ingest');
@@ -109,6 +120,11 @@ async function main() {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}/graphql`;
+    const floorPort = await freePort();
+    const floorDir = path.join(WORK, 'floor');
+    fs.mkdirSync(floorDir);
+    floorServer = spawn(process.execPath, [path.resolve(__dirname, 'ingest-floor-server.js'), String(floorPort), floorDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise((resolve, reject) => floorServer!.once('message', resolve).once('exit', reject));
     for (let i = 0; i < 100 && !(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 300));
     const signUp = await gql(url, `mutation { signUp(input: {email: "ingest@bench.test", password: "bench password", tenantName: "Bench"}) { token } }`, {});
     const token = signUp.data.signUp.token as string;
@@ -127,26 +143,35 @@ async function main() {
       // The honest baseline: the server's blob is fsynced before it answers, so the copy is too.
       const copy = seconds(() => execFileSync('sh', ['-c', `cp '${file}' '${file}.copy' && sync '${file}.copy'`]));
       fs.rmSync(`${file}.copy`);
+      const f0 = process.hrtime.bigint();
+      const floorRes = await putFile(`http://127.0.0.1:${floorPort}/`, file);
+      const floor = Number(process.hrtime.bigint() - f0) / 1e9;
+      if (floorRes.status !== 200 || JSON.parse(floorRes.body).bytes !== bytes) throw new Error(`floor upload failed: ${floorRes.body}`);
       const created = await gql(url, `mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { upload { url } userErrors { message } } }`, { input: { name: `synthetic ${mib}`, task: 'RECOMMENDATION', format: 'CSV', byteSize: bytes } }, token);
       const rssBefore = peakRssMb(server.pid!);
       const load = os.loadavg()[0];
       const cpu0 = cpuSeconds(server.pid!);
+      const machine0 = machineCpu();
       const t0 = process.hrtime.bigint();
       const res = await putFile(created.data.createDatasetUpload.upload.url, file);
       const ingest = Number(process.hrtime.bigint() - t0) / 1e9;
       const serverCpu = cpuSeconds(server.pid!) - cpu0;
+      const machine1 = machineCpu();
+      const machineBusy = machine1.busy - machine0.busy;
+      const machineTotal = machine1.total - machine0.total;
       const outcome = JSON.parse(res.body).dataset;
       if (res.status !== 200) throw new Error(`upload failed: ${res.body.slice(0, 500)}`);
       const mb = bytes / 1e6;
-      rows.push(`| ${(bytes / 1024 ** 3).toFixed(2)} GiB (${outcome.rowCount.toLocaleString('en')} rows) | ${load.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} | ${ingest.toFixed(1)} s, ${(mb / ingest).toFixed(0)} MB/s | ${serverCpu.toFixed(1)} s | ${cat.toFixed(1)} s | ${copy.toFixed(1)} s | ${plainCopy.toFixed(1)} s | **${(ingest / copy).toFixed(2)}×** | ${(ingest / plainCopy).toFixed(2)}× | ${peakRssMb(server.pid!).toFixed(0)} MiB (before: ${rssBefore.toFixed(0)}) |`);
+      rows.push(`| ${(bytes / 1024 ** 3).toFixed(2)} GiB (${outcome.rowCount.toLocaleString('en')} rows) | ${load.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} | ${ingest.toFixed(1)} s, ${(mb / ingest).toFixed(0)} MB/s | ${serverCpu.toFixed(1)} s | ${machineBusy.toFixed(1)} of ${machineTotal.toFixed(1)} s | ${cat.toFixed(1)} s | ${copy.toFixed(1)} s | ${plainCopy.toFixed(1)} s | ${floor.toFixed(1)} s (${(floor / copy).toFixed(2)}× the durable copy) | **${(ingest / copy).toFixed(2)}×** | ${(ingest / plainCopy).toFixed(2)}× | ${(ingest / floor).toFixed(2)}× | ${peakRssMb(server.pid!).toFixed(0)} MiB (before: ${rssBefore.toFixed(0)}) |`);
       if (!INPUT) fs.rmSync(file);
     }
     console.log(`\nbench:ingest — ${os.cpus().length} × ${os.cpus()[0]?.model}; Node ${process.version}; disk: ${WORK}; client: ${CURL ? 'curl -T' : 'node http'}\n`);
-    console.log('| file | 1-min load (start → end of upload) | ingest through PUT | server CPU (all threads) | cat > /dev/null | cp + sync (durable copy) | cp (plain) | ingest / durable copy | ingest / plain cp | server peak RSS |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| file | 1-min load (start → end of upload) | ingest through PUT | server CPU (all threads) | machine CPU busy (all cores) | cat > /dev/null | cp + sync (durable copy) | cp (plain) | transport floor (PUT, sha256, write, fsync) | ingest / durable copy | ingest / plain cp | ingest / floor | server peak RSS |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
   } finally {
     server?.kill('SIGTERM');
+    floorServer?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
     await db?.cleanup();
     fs.rmSync(WORK, { recursive: true, force: true });

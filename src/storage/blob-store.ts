@@ -115,7 +115,7 @@ const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
  * the commit's fsync, which then has at most the last few MB to flush. Durability still comes
  * from `commit`; a failed sync here only leaves more for it.
  */
-function syncAsWritten(stream: fs.WriteStream): void {
+export function syncAsWritten(stream: fs.WriteStream): void {
   let fd = -1;
   let synced = 0;
   let syncing = false;
