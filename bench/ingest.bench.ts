@@ -135,6 +135,7 @@ async function main() {
       if (!INPUT) {
         process.stderr.write(`generating ${mib} MiB…\n`);
         generate(file, mib);
+        execFileSync('sync'); // the new file's writeback would otherwise slow the copies measured next
       }
       const bytes = fs.statSync(file).size;
       const cat = seconds(() => execFileSync('sh', ['-c', `cat '${file}' > /dev/null`]));
