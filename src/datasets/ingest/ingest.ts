@@ -9,20 +9,21 @@ import { createHash, type Hash } from 'node:crypto';
 import { WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { DelimitedParser, type ParseIssue } from './delimited-parser';
+import { DelimitedParser } from './delimited-parser';
 import { LineSplitter } from './line-splitter';
 import { OutputBuffer } from './output-buffer';
 import { PlainRowReader } from './plain-rows';
 import { releaseBuffer } from './release-buffer';
 import { listenToSource, stopReading } from './source-listeners';
 import { BLANK, RatingRowPath } from './rating-rows';
-import { resolveLayout, type DelimitedLayout } from './layout';
+import type { DelimitedLayout } from './layout';
 import { IngestOptionsError, validateIngestOptions } from './options';
-import { convertField, DEFAULT_RATING_RANGE, isProblem, MAX_FIELD_BYTES, normalizeName, TASK_FIELDS, type FieldSpec, type RatingRange } from './schema';
-import { ACCEPTED_SPLIT_VALUES, DEFAULT_SPLITS, FixedSplit, SplitAssigner, splitIndexOf, type SplitName, type SplitSource } from './split';
-import { createStatsCollector, RecommendationCollector, type CanonicalRow, type RowValues, type StatsCollector } from './task-stats';
-import { ChunkDecoder, GZIP_MAGIC, INVALID_MARK, looksBinary, SNIFF_BYTES } from './text-decoding';
-import type { FatalCode, IngestOptions, IngestResult, RowError } from './types';
+import { RowValidator, MAX_LINE_CHARS } from './row-validator';
+import { DEFAULT_RATING_RANGE, MAX_FIELD_BYTES, type RatingRange } from './schema';
+import { DEFAULT_SPLITS, FixedSplit, SplitAssigner, type SplitSource } from './split';
+import { createStatsCollector, RecommendationCollector, type StatsCollector } from './task-stats';
+import { ChunkDecoder, GZIP_MAGIC, looksBinary, SNIFF_BYTES } from './text-decoding';
+import type { FatalCode, IngestOptions, IngestResult } from './types';
 
 export { IngestOptionsError, validateIngestOptions };
 
@@ -35,12 +36,6 @@ const MAX_CARRY_BYTES = 256 * 1024;
  */
 const INPUT_BUFFER_BYTES = 1024 * 1024;
 const LF = 10;
-/** A JSONL line may hold a few 1 MB fields plus JSON escaping. */
-const MAX_LINE_CHARS = 8 * MAX_FIELD_BYTES;
-// Hot-path globals bound once: under Jest's vm context every global lookup is slow.
-const stringify = JSON.stringify;
-const SPLIT_PREFIX = ['{"split":"train"', '{"split":"validation"', '{"split":"test"'];
-const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
 
 /**
  * Streams `source` through gunzip (when gzip), decoding, parsing and per-row validation into
@@ -65,19 +60,12 @@ export function runIngest(source: NodeJS.ReadableStream, sink: NodeJS.WritableSt
 }
 
 class IngestRun {
-  private readonly specs: readonly FieldSpec[];
-  /** `,"name":` for each field, in TASK_FIELDS order. */
-  private readonly jsonPrefixes: string[];
-  private readonly isClassification: boolean;
   private readonly hash: Hash | null;
   private readonly decoder: ChunkDecoder;
   private readonly splitter: SplitSource;
   private readonly stats: StatsCollector;
   private readonly ratingRange: RatingRange;
-  private readonly maxErrors: number;
-  private readonly previewRows: number;
-  private readonly maxLabels: number;
-  private readonly columns: Record<string, string>;
+  private readonly rows: RowValidator;
   private readonly parser: { push(text: string): void; end(): void };
   /** The delimited parser when rows may take the byte-level path (RECOMMENDATION in UTF-8 CSV/TSV), else null. */
   private readonly bytePath: DelimitedParser | null = null;
@@ -102,19 +90,6 @@ class IngestRun {
   private sniffChunks: Buffer[] = [];
   private sniffLength = 0;
 
-  private layout: DelimitedLayout | null = null;
-  private jsonKeys: (string | null)[] | null = null;
-  private columnMapping: Record<string, string> = {};
-  private records = 0;
-  private rowCount = 0;
-  /** Rows per split: train, validation, test. */
-  private readonly splitCounts = [0, 0, 0];
-  /** Where the user's split comes from, for messages (`column "split"`, `key "ml_use"`); null when not given. */
-  private splitLabel: string | null = null;
-  private readonly errors: RowError[] = [];
-  private errorCount = 0;
-  private readonly preview: Record<string, unknown>[] = [];
-  private readonly labels = new Set<string>();
   private sinkFull = false;
 
   private done = false;
@@ -128,28 +103,27 @@ class IngestRun {
 
   constructor(private readonly source: NodeJS.ReadableStream, private readonly sink: NodeJS.WritableStream, private readonly opts: IngestOptions, hashed: boolean) {
     this.hash = hashed ? createHash('sha256') : null;
-    this.specs = TASK_FIELDS[opts.task];
-    this.jsonPrefixes = this.specs.map((spec) => `,${JSON.stringify(spec.name)}:`);
-    this.isClassification = opts.task === 'CLASSIFICATION';
     this.decoder = new ChunkDecoder(opts.encoding ?? 'utf-8');
     this.splitter = opts.split ? new FixedSplit(opts.split) : new SplitAssigner(opts.seed ?? 42, opts.splits ?? DEFAULT_SPLITS);
     this.stats = createStatsCollector(opts.task, { exactDistinctLimit: opts.exactDistinctLimit ?? 1_000_000 });
     this.ratingRange = opts.ratingRange ?? DEFAULT_RATING_RANGE;
-    this.maxErrors = opts.maxErrors ?? 100;
-    this.previewRows = opts.previewRows ?? 20;
-    this.maxLabels = opts.maxLabels ?? 1000;
-    this.columns = opts.columns ?? {};
-    if (opts.format === 'JSONL') {
-      this.parser = new LineSplitter(MAX_LINE_CHARS, (text, line) => this.onJsonLine(text, line), (line) => this.onOversizeLine(line));
-    } else {
-      const parser = new DelimitedParser({ delimiter: this.delimiter(), maxFieldChars: MAX_FIELD_BYTES }, (fields, line, issue) => this.onRecord(fields, line, issue));
-      this.parser = parser;
-      if (opts.task === 'RECOMMENDATION' && (opts.encoding ?? 'utf-8') === 'utf-8') this.bytePath = parser;
-    }
     // A file stream is done with a chunk once its write callback runs (other sinks may keep it: S3's part buffers).
     this.output = new OutputBuffer((chunk, release) => {
       if (!this.sink.write(chunk, release)) this.sinkFull = true;
     }, sink instanceof WriteStream);
+    const rows = new RowValidator(opts, { stats: this.stats, splitter: this.splitter, output: this.output, ratingRange: this.ratingRange, decoder: this.decoder }, {
+      isDone: () => this.done,
+      fail: (code, message) => this.fail(code, message),
+      onLayout: (layout) => this.onLayout(layout),
+    });
+    this.rows = rows;
+    if (opts.format === 'JSONL') {
+      this.parser = new LineSplitter(MAX_LINE_CHARS, (text, line) => rows.onJsonLine(text, line), (line) => rows.onOversizeLine(line));
+    } else {
+      const parser = new DelimitedParser({ delimiter: this.delimiter(), maxFieldChars: MAX_FIELD_BYTES }, (fields, line, issue) => rows.onRecord(fields, line, issue));
+      this.parser = parser;
+      if (opts.task === 'RECOMMENDATION' && (opts.encoding ?? 'utf-8') === 'utf-8') this.bytePath = parser;
+    }
     this.processor = new Writable({
       highWaterMark: INPUT_BUFFER_BYTES,
       write: (chunk: Buffer, _encoding, callback) => this.onDecompressed(chunk, callback),
@@ -307,23 +281,19 @@ class IngestRun {
     this.plain?.release();
     while (pos < end) {
       const plain = this.plain;
-      if (plain?.active && this.preview.length >= this.previewRows) {
+      if (plain?.active && this.rows.previewFull) {
         const all = plain.take(buf, pos, end, line, this.output);
         pos = plain.pos;
         line = plain.line;
         if (all) break; // else the row at pos is read below
       }
-      const rows = this.ratingRows;
-      if (rows && this.preview.length >= this.previewRows && (utf8 ??= isUtf8(buf.subarray(0, end)))) {
-        const split = rows.row(buf, pos, line);
-        if (split >= 0) {
-          this.records++;
-          this.rowCount++;
-          this.splitCounts[split]++;
-        }
+      const ratingRows = this.ratingRows;
+      if (ratingRows && this.rows.previewFull && (utf8 ??= isUtf8(buf.subarray(0, end)))) {
+        const split = ratingRows.row(buf, pos, line);
+        if (split >= 0) this.rows.countTaken(split);
         if (split >= 0 || split === BLANK) {
           line++;
-          pos = rows.next;
+          pos = ratingRows.next;
           continue;
         }
       }
@@ -341,10 +311,7 @@ class IngestRun {
   /** Adds the rows `plain` took to the run's counts (its stats are in the collector), once, before the result. */
   private finishPlain(): void {
     const taken = this.plain?.finish();
-    if (!taken) return;
-    this.records += taken.rows;
-    this.rowCount += taken.rows;
-    taken.splitCounts.forEach((n, k) => (this.splitCounts[k] += n));
+    if (taken) this.rows.addTaken(taken.rows, taken.splitCounts);
   }
 
   private onInputEnd(callback: () => void): void {
@@ -371,157 +338,17 @@ class IngestRun {
     });
   }
 
-  // ── records: layout, validation, output ───────────────────────────────────────────────────
+  // ── records ───────────────────────────────────────────────────────────────────────────
 
-  private onRecord(fields: string[], line: number, issue: ParseIssue | null): void {
-    if (this.done) return;
-    if (!this.layout) {
-      const layout = resolveLayout(fields, this.specs, { hasHeader: this.opts.hasHeader, columns: this.columns, splitColumn: this.opts.splitColumn });
-      if (typeof layout === 'string') return this.fail('BAD_HEADER', layout);
-      this.layout = layout;
-      this.columnMapping = layout.mapping;
-      if (layout.splitIndex !== -1) this.splitLabel = layout.hasHeader ? `column "${layout.mapping.split}"` : `column ${layout.splitIndex + 1}`;
-      const rowLayout = { delimiter: this.delimiter(), columns: layout.columns, indexes: layout.indexes };
-      // A user's split column takes the general path: the byte path knows only the task's fields.
-      if (this.bytePath && layout.splitIndex === -1 && this.stats instanceof RecommendationCollector && RatingRowPath.supports(rowLayout)) {
-        this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output, this.opts.compactRows === true);
-        if (this.ratingRows.inOrder && this.opts.plainRowReader !== false) {
-          this.plain = new PlainRowReader({ delimiter: rowLayout.delimiter, hasTimestamp: layout.columns === 4 }, this.splitter.cuts(), this.ratingRange, this.stats);
-        }
-      }
-      if (layout.hasHeader) return;
+  /** The delimited file's layout is known: plain recommendation rows can take the byte-level readers. */
+  private onLayout(layout: DelimitedLayout): void {
+    const rowLayout = { delimiter: this.delimiter(), columns: layout.columns, indexes: layout.indexes };
+    // A user's split column takes the general path: the byte path knows only the task's fields.
+    if (!this.bytePath || layout.splitIndex !== -1 || !(this.stats instanceof RecommendationCollector) || !RatingRowPath.supports(rowLayout)) return;
+    this.ratingRows = new RatingRowPath(rowLayout, this.ratingRange, this.splitter, this.stats, this.output, this.opts.compactRows === true);
+    if (this.ratingRows.inOrder && this.opts.plainRowReader !== false) {
+      this.plain = new PlainRowReader({ delimiter: rowLayout.delimiter, hasTimestamp: layout.columns === 4 }, this.splitter.cuts(), this.ratingRange, this.stats);
     }
-    this.records++;
-    const layout = this.layout;
-    if (issue) return this.rowError(line, issue.column === null ? null : this.columnName(issue.column), issue.code, issue.message);
-    if (fields.length !== layout.columns) {
-      return this.rowError(line, null, 'WRONG_COLUMN_COUNT', `expected ${layout.columns} columns, found ${fields.length}`);
-    }
-    if (this.decoder.sawInvalid) {
-      const bad = fields.findIndex((f) => f.includes(INVALID_MARK));
-      if (bad !== -1) return this.rowError(line, this.columnName(bad), 'INVALID_UTF8', 'invalid UTF-8 byte sequence (choose latin1 or windows-1252 if the file is not UTF-8)');
-    }
-    const values: RowValues = new Array(this.specs.length);
-    for (let k = 0; k < this.specs.length; k++) {
-      const spec = this.specs[k];
-      const index = layout.indexes[k];
-      const value = convertField(spec, index < 0 ? undefined : fields[index], this.ratingRange);
-      if (isProblem(value)) return this.rowError(line, spec.name, value.code, value.message);
-      values[k] = value;
-    }
-    const split = layout.splitIndex === -1 ? this.splitter.assignIndex(line) : this.userSplit(fields[layout.splitIndex], line);
-    if (split !== -1) this.accept(values, line, split);
-  }
-
-  /** The split a user's column or key names (0, 1, 2), or −1 after recording the row error. */
-  private userSplit(raw: unknown, line: number): number {
-    const problem = typeof raw !== 'string' ? (raw === undefined || raw === null ? 'is missing' : 'must be a string')
-      : raw.trim() === '' ? 'is empty'
-      : splitIndexOf(raw) === -1 ? `has ${stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)}, which names no split`
-      : null;
-    if (problem === null) return splitIndexOf(raw as string);
-    const code = problem === 'is missing' ? 'MISSING_FIELD' : problem === 'is empty' ? 'EMPTY_FIELD' : 'INVALID_SPLIT';
-    this.rowError(line, 'split', code, `the split ${this.splitLabel} ${problem}; accepted (any case): ${ACCEPTED_SPLIT_VALUES}`);
-    return -1;
-  }
-
-  private columnName(index: number): string {
-    const layout = this.layout;
-    if (!layout) return String(index);
-    if (index === layout.splitIndex) return 'split';
-    const k = layout.indexes.indexOf(index);
-    return k === -1 ? `column ${index + 1}` : this.specs[k].name;
-  }
-
-  private onJsonLine(text: string, line: number): void {
-    if (this.done) return;
-    this.records++;
-    if (this.decoder.sawInvalid && text.includes(INVALID_MARK)) {
-      return this.rowError(line, null, 'INVALID_UTF8', 'invalid UTF-8 byte sequence (choose latin1 or windows-1252 if the file is not UTF-8)');
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      return this.rowError(line, null, 'INVALID_JSON', `not valid JSON: ${(err as Error).message}`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return this.rowError(line, null, 'NOT_AN_OBJECT', 'each line must be a JSON object');
-    }
-    const object = value as Record<string, unknown>;
-    const keys = this.jsonKeys ?? this.resolveJsonKeys(object);
-    const values: RowValues = new Array(this.specs.length);
-    for (let k = 0; k < this.specs.length; k++) {
-      const spec = this.specs[k];
-      const key = keys[k];
-      const raw = key !== null && Object.hasOwn(object, key) ? object[key] : undefined;
-      const converted = convertField(spec, raw, this.ratingRange);
-      if (isProblem(converted)) return this.rowError(line, spec.name, converted.code, key && converted.code === 'MISSING_FIELD' ? `"${key}" is missing` : converted.message);
-      values[k] = converted;
-    }
-    const splitKey = this.opts.splitColumn;
-    const split = splitKey === undefined ? this.splitter.assignIndex(line) : this.userSplit(Object.hasOwn(object, splitKey) ? object[splitKey] : undefined, line);
-    if (split !== -1) this.accept(values, line, split);
-  }
-
-  /** The JSON key of each field: the explicit mapping, else the first key of the first object matching an alias. */
-  private resolveJsonKeys(first: Record<string, unknown>): (string | null)[] {
-    const present = Object.keys(first).filter((key) => key !== this.opts.splitColumn);
-    const keys = this.specs.map((spec) => {
-      const explicit = this.columns[spec.name];
-      if (explicit !== undefined) return explicit;
-      return present.find((key) => spec.aliases.includes(normalizeName(key))) ?? spec.name;
-    });
-    keys.forEach((key, k) => {
-      if (key !== null && (Object.hasOwn(first, key) || this.columns[this.specs[k].name] !== undefined)) this.columnMapping[this.specs[k].name] = key;
-    });
-    const splitKey = this.opts.splitColumn;
-    if (splitKey !== undefined) {
-      this.columnMapping.split = splitKey;
-      this.splitLabel = `key ${stringify(splitKey)}`;
-    }
-    this.jsonKeys = keys;
-    return keys;
-  }
-
-  private onOversizeLine(line: number): void {
-    if (this.done) return;
-    this.records++;
-    this.rowError(line, null, 'FIELD_TOO_LARGE', `the line is longer than ${MAX_LINE_CHARS} characters`);
-  }
-
-  /** Records a valid row in split `split` (0 train, 1 validation, 2 test). */
-  private accept(values: RowValues, line: number, split: number): void {
-    if (this.isClassification) {
-      const label = values[1] as string;
-      if (!this.labels.has(label)) {
-        if (this.labels.size >= this.maxLabels) {
-          return this.rowError(line, 'label', 'TOO_MANY_LABELS', `more than ${this.maxLabels} distinct labels`);
-        }
-        this.labels.add(label);
-      }
-    }
-    this.rowCount++;
-    this.stats.add(values);
-    this.splitCounts[split]++;
-    // Hand-built JSON (the hot path): numbers here are always finite, so String(n) is valid JSON.
-    let json = SPLIT_PREFIX[split];
-    for (let k = 0; k < values.length; k++) {
-      const value = values[k];
-      if (value === undefined) continue;
-      json += this.jsonPrefixes[k] + (typeof value === 'number' ? `${value}` : stringify(value));
-    }
-    this.output.writeString(json + '}\n');
-    if (this.preview.length < this.previewRows) {
-      const row: CanonicalRow = {};
-      for (let k = 0; k < values.length; k++) if (values[k] !== undefined) row[this.specs[k].name] = values[k] as string | number;
-      this.preview.push({ split: SPLIT_NAMES[split], ...row });
-    }
-  }
-
-  private rowError(line: number, field: string | null, code: string, message: string): void {
-    this.errorCount++;
-    if (this.errors.length < this.maxErrors) this.errors.push({ line, field, message: `line ${line}: ${message}`, code });
   }
 
   // ── the end ───────────────────────────────────────────────────────────────────────────────
@@ -530,18 +357,8 @@ class IngestRun {
     if (this.done) return;
     this.finishPlain();
     if (this.decodedBytes === 0) return this.fail('EMPTY', 'the file is empty');
-    if (this.records === 0) {
-      return this.fail('EMPTY', this.layout?.hasHeader ? 'the file has a header row but no data rows' : 'the file has no rows');
-    }
-    if (this.opts.splitColumn !== undefined && this.errorCount === 0) {
-      // Training needs train rows and the final evaluation needs test rows; validation may be
-      // empty (the trainer then validates on train).
-      const [train, , test] = this.splitCounts;
-      const empty = [train === 0 && 'train', test === 0 && 'test'].filter(Boolean);
-      if (empty.length) {
-        return this.fail('EMPTY_SPLIT', `no row is in ${empty.join(' or ')} (split ${this.splitLabel}): training needs train rows and evaluation needs test rows`);
-      }
-    }
+    const problem = this.rows.endProblem();
+    if (problem) return this.fail(problem.code, problem.message);
     this.done = true;
     this.output.flush();
     this.detachSource();
@@ -582,19 +399,13 @@ class IngestRun {
 
   private result(): IngestResult {
     this.finishPlain();
+    const rows = this.rows.summary();
     return {
-      ok: this.fatal === null && this.errorCount === 0 && this.rowCount > 0,
+      ok: this.fatal === null && rows.errorCount === 0 && rows.rowCount > 0,
       fatal: this.fatal,
-      rowCount: this.rowCount,
       byteSize: this.byteSize,
       sha256: this.hash?.digest('hex') ?? '',
-      columnMapping: this.columnMapping,
-      hasHeader: this.layout?.hasHeader ?? false,
-      stats: this.stats.result(),
-      splitCounts: { train: this.splitCounts[0], validation: this.splitCounts[1], test: this.splitCounts[2] },
-      errors: this.errors,
-      errorCount: this.errorCount,
-      preview: this.preview,
+      ...rows,
     };
   }
 }
