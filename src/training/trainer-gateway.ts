@@ -1,5 +1,5 @@
-import { once } from 'node:events';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { EntityManager } from 'typeorm';
 import { safeEqualHex, sha256 } from '../auth/secrets';
 import { Database } from '../db/database';
@@ -187,15 +187,22 @@ export class TrainerGateway {
     await this.store(body, artifactKey(id.tenantId, id.runId, id.attempt));
   }
 
+  /**
+   * Streams an upload into a temporary blob and commits it under `key`; returns its size. A body
+   * cut off half way (the trainer died, the connection dropped) is refused and its temporary blob
+   * deleted (a failure after the whole body was read is the store's, and rethrown).
+   */
   private async store(body: Readable, key: string): Promise<number> {
     const temp = this.blobs.createTemp();
     let bytes = 0;
     body.on('data', (c: Buffer) => (bytes += c.length));
-    body.pipe(temp.stream);
-    await once(temp.stream, 'close');
-    if (!body.readableEnded) {
-      await this.blobs.delete(temp.key);
-      throw new TrainerRefused(400, 'BAD_REQUEST', 'upload interrupted');
+    try {
+      // pipeline, not pipe: when the body fails, pipe leaves the blob's stream (and its file) open forever.
+      await pipeline(body, temp.stream);
+    } catch (err) {
+      await this.blobs.delete(temp.key).catch(() => undefined);
+      if (body.readableEnded) throw err;
+      throw new TrainerRefused(400, 'BAD_REQUEST', `upload interrupted after ${bytes} bytes (${(err as Error).message})`);
     }
     await this.blobs.commit(temp.key, key);
     return bytes;
