@@ -126,7 +126,9 @@ class IngestRun {
     }
     this.processor = new Writable({
       highWaterMark: INPUT_BUFFER_BYTES,
-      write: (chunk: Buffer, _encoding, callback) => this.onDecompressed(chunk, callback),
+      // From gunzip, a chunk is read on the next turn of the event loop: zlib's callback returns
+      // at once and inflates the next chunk on the thread pool while this one is parsed.
+      write: (chunk: Buffer, _encoding, callback) => (this.gunzip ? setImmediate(() => this.onDecompressed(chunk, callback)) : this.onDecompressed(chunk, callback)),
       final: (callback) => this.onInputEnd(callback),
     });
   }
@@ -170,7 +172,7 @@ class IngestRun {
     this.head = [];
     const gzip = this.opts.gzip ?? (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]);
     if (gzip) {
-      const gunzip = createGunzip();
+      const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
       gunzip.on('error', (err) => this.fail('BAD_GZIP', `the gzip stream is corrupt or truncated (${err.message})`));
       gunzip.pipe(this.processor);
       this.gunzip = gunzip;
@@ -223,8 +225,9 @@ class IngestRun {
       bytes = this.sniff();
     }
     if (bytes) this.take(bytes);
-    // The chunk was hashed and read (take copies what it keeps): its memory can go now.
-    if (this.opts.releaseChunks && bytes === chunk && !this.gunzip) {
+    // The chunk was read (take copies what it keeps): its memory can go now. An HTTP body chunk,
+    // or gunzip's output (read a turn later, once gunzip has moved on to a new buffer).
+    if (this.opts.releaseChunks && bytes === chunk) {
       this.plain?.release();
       releaseBuffer(chunk);
     }

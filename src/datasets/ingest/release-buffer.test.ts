@@ -64,6 +64,20 @@ describe('ingest with releaseChunks', () => {
     expect(gz.every((c) => c.length > 0)).toBe(true);
   });
 
+  it('gives the same output and result for a gzip upload, whose whole 1 MB inflated chunks it frees', async () => {
+    // ~4.5 MB inflated: several full 1 MB output chunks of gunzip (freed once read; a chunk that is
+    // a slice of gunzip's buffer is not, and freeing one would corrupt the rows after it).
+    const big = Buffer.from(`userId,movieId,rating,timestamp\n${Array.from({ length: 200_000 }, (_, k) => `${1 + ((k * 7) % 900)},${1 + ((k * 13) % 1600)},${1 + (k % 5)},${880000000 + k}`).join('\n')}\n`);
+    const gz = zlib.gzipSync(big);
+    const expected = await run(ownedChunks(gz), {});
+    const chunks = ownedChunks(gz);
+    const released = await run(chunks, { releaseChunks: true });
+    expect(expected.result).toMatchObject({ ok: true, rowCount: 200_000 });
+    expect(released.result).toEqual(expected.result);
+    expect(released.text === expected.text).toBe(true);
+    expect(chunks.every((c) => c.length > 0)).toBe(true); // the compressed input is gunzip's: never freed
+  });
+
   it('frees the source chunks on the calling side of the worker thread, with the same result', async () => {
     const expected = await run(ownedChunks(CSV), {});
     const chunks = ownedChunks(CSV);

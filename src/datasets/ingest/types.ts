@@ -59,7 +59,8 @@ export interface IngestOptions {
   /**
    * The source's chunks are read by no one after ingest (an HTTP request body): ingest frees
    * each chunk's memory once it has read it (`release-buffer.ts`), which leaves the chunk empty.
-   * Only chunks that own their whole ArrayBuffer, not gzip input. Default false.
+   * Only chunks that own their whole ArrayBuffer; with gzip input, gunzip's whole output chunks
+   * instead (the compressed chunks are gunzip's). Default false.
    */
   releaseChunks?: boolean;
   /** End `sink` when done, and wait for it to finish (default true). */
