@@ -1,4 +1,4 @@
-import { RatingHistogram, Reservoir } from './stats';
+import { RatingHistogram, Reservoir, textLengths } from './stats';
 
 describe('rating histogram', () => {
   it('counts each value exactly up to 20 values, then 10 exact bins up to 1000 values', () => {
@@ -49,5 +49,23 @@ describe('reservoir from counts', () => {
     const small = new Reservoir(10, 1);
     small.addCounts([[7, 3]]);
     expect(small.values()).toEqual([7, 7, 7]);
+  });
+});
+
+describe('textLengths', () => {
+  // The definition: code points, and runs of characters that are not JavaScript's /\s/.
+  const reference = (text: string) => ({ chars: [...text].length, tokens: text.match(/\S+/g)?.length ?? 0 });
+
+  it('counts like the definition on every space /\\s/ knows, ASCII and not, and on astral characters', () => {
+    const spaces = [' ', '\t', '\n', '\v', '\f', '\r', '\u00a0', '\u1680', '\u2000', '\u2005', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff'];
+    const words = ['a', 'Grüße', '日本語', '😀', '\u{1f3ff}', '\u{20000}', 'x\u200by', '\u0085', '\u180e', '-', '1.5'];
+    let seed = 7;
+    const pick = <T>(list: T[]) => list[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % list.length];
+    for (let n = 0; n < 2000; n++) {
+      let text = '';
+      for (let k = n % 12; k > 0; k--) text += pick([pick(spaces), pick(words), pick(words)]);
+      expect(textLengths(text)).toEqual(reference(text));
+    }
+    expect(textLengths('  two\u3000words\n')).toEqual({ chars: 12, tokens: 2 });
   });
 });

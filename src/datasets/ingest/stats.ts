@@ -399,10 +399,15 @@ export function textLengths(s: string): { chars: number; tokens: number } {
   let inToken = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const space = c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x1680 || c === 0x202f || c === 0x205f || c === 0xfeff;
+    let space: boolean;
+    // ASCII first (most text): two tests instead of eleven. The spaces are those of /\s/.
+    if (c < 0x80) space = c === 32 || (c <= 13 && c >= 9);
+    else {
+      space = c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x1680 || c === 0x202f || c === 0x205f || c === 0xfeff;
+      if (c >= 0xdc00 && c <= 0xdfff) lowSurrogates++;
+    }
     if (space) inToken = false;
     else if (!inToken) { inToken = true; tokens++; }
-    if (c >= 0xdc00 && c <= 0xdfff) lowSurrogates++;
   }
   return { chars: s.length - lowSurrogates, tokens };
 }
