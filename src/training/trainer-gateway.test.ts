@@ -3,21 +3,63 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { FakeS3 } from '../../test/fake-s3';
+import type { BlobStore } from '../storage/blob-store';
 import { LocalBlobStore } from '../storage/blob-store';
+import { S3BlobStore } from '../storage/s3-blob-store';
 import { artifactKey, TrainerGateway, type TrainerIdentity } from './trainer-gateway';
 
 const identity: TrainerIdentity = { runId: '00000000-0000-4000-8000-000000000001', tenantId: '00000000-0000-4000-8000-000000000002', attempt: 1 };
-const artifactFile = (dir: string) => path.join(dir, artifactKey(identity.tenantId, identity.runId, identity.attempt));
+const KEY = artifactKey(identity.tenantId, identity.runId, identity.attempt);
+const BUCKET = 'tuneforge-gateway';
 
-describe('TrainerGateway uploads (checkpoints, artifacts) over real HTTP', () => {
-  let dir: string;
+/** A store and what a test can see of it: the committed artifact, and what is left under tmp/. */
+interface Store {
+  blobs: BlobStore;
+  artifact(): Promise<Buffer | null>;
+  temporaries(): string[];
+  /** Multipart uploads still open (S3 only). */
+  openUploads(): number;
+  close(): Promise<void>;
+}
+
+async function localStore(): Promise<Store> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-gateway-'));
+  const file = path.join(dir, KEY);
+  return {
+    blobs: new LocalBlobStore(dir),
+    artifact: async () => (fs.existsSync(file) ? fs.readFileSync(file) : null),
+    temporaries: () => fs.readdirSync(path.join(dir, 'tmp')),
+    openUploads: () => 0,
+    close: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function s3Store(): Promise<Store> {
+  const fake = new FakeS3([BUCKET]);
+  const endpoint = await fake.start();
+  return {
+    blobs: new S3BlobStore({ bucket: BUCKET, endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test-secret' }, partSize: 5 << 20 }),
+    artifact: async () => fake.object(BUCKET, KEY)?.body ?? null,
+    temporaries: () => fake.keys(BUCKET, 'tmp/'),
+    openUploads: () => fake.uploads.size,
+    close: () => fake.stop(),
+  };
+}
+
+describe.each([
+  ['the local store', localStore],
+  ['an S3-compatible store', s3Store],
+])('TrainerGateway uploads (checkpoints, artifacts) over real HTTP, on %s', (_name, makeStore) => {
+  let store: Store;
   let server: http.Server;
+  let port: number;
   let outcome: Promise<unknown>;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-gateway-'));
+    store = await makeStore();
     // Only the blob store is used by an artifact upload: no database, no dispatcher.
-    const gateway = new TrainerGateway(null as never, new LocalBlobStore(dir), null as never, { heartbeatSeconds: 30, usageSliceSeconds: 60 });
+    const gateway = new TrainerGateway(null as never, store.blobs, null as never, { heartbeatSeconds: 30, usageSliceSeconds: 60 });
     let settle: (v: unknown) => void;
     outcome = new Promise((resolve) => (settle = resolve));
     server = http.createServer((req, res) => {
@@ -27,28 +69,26 @@ describe('TrainerGateway uploads (checkpoints, artifacts) over real HTTP', () =>
       );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
   });
 
   afterEach(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   it('a whole upload is committed under the run attempt\'s artifact key, byte for byte', async () => {
-    const { port } = server.address() as net.AddressInfo;
     const body = Buffer.alloc(3 << 20);
     for (let i = 0; i < body.length; i++) body[i] = (i * 31) & 0xff;
     const res = await fetch(`http://127.0.0.1:${port}/artifact`, { method: 'PUT', body });
     await res.body?.cancel();
     expect(await outcome).toBe('stored');
-    const stored = fs.readFileSync(artifactFile(dir));
-    expect(stored.equals(body)).toBe(true);
-    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+    expect((await store.artifact())?.equals(body)).toBe(true);
+    expect(store.temporaries()).toEqual([]);
   });
 
-  it('a client that disconnects half way: refused, no temporary blob left, no artifact', async () => {
-    const { port } = server.address() as net.AddressInfo;
+  it('a client that disconnects half way: refused, no temporary blob or open upload left, no artifact', async () => {
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(`PUT /artifact HTTP/1.1\r\nhost: x\r\ncontent-length: ${10 << 20}\r\n\r\n`);
@@ -57,7 +97,8 @@ describe('TrainerGateway uploads (checkpoints, artifacts) over real HTTP', () =>
     socket.destroy();
     const result = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000))]);
     expect(result).toBe('BAD_REQUEST');
-    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
-    expect(fs.existsSync(artifactFile(dir))).toBe(false);
+    expect(store.temporaries()).toEqual([]);
+    expect(store.openUploads()).toBe(0);
+    expect(await store.artifact()).toBeNull();
   });
 });
