@@ -67,6 +67,8 @@ const schema = z.object({
   LOCAL_EXECUTOR_CONCURRENCY: int(1, 64).default(1),
   /** Trainer heartbeat period, seconds. */
   RUN_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(60).default(5),
+  /** The largest checkpoint or model artifact a trainer may upload, bytes (a runaway trainer cannot fill the blob store). */
+  TRAINER_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
   /** A running run without a heartbeat this long is requeued (next attempt resumes from its checkpoint). */
   RUN_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   /** A run that never starts within this long is requeued. */

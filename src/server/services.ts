@@ -118,7 +118,7 @@ export function createServices(db: Database, config: Config, deps: ServiceDeps):
     heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS,
   }, (run) => executor.stop(run.id, run.attempt));
   datasets.inUse = (m, datasetId) => runs.runsUsingDataset(m, datasetId);
-  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS, usageSliceSeconds: config.BILLING_SLICE_SECONDS });
+  const trainerGateway = new TrainerGateway(db, blobs, dispatcher, { heartbeatSeconds: config.RUN_HEARTBEAT_SECONDS, usageSliceSeconds: config.BILLING_SLICE_SECONDS, uploadMaxBytes: config.TRAINER_UPLOAD_MAX_BYTES });
   // Plans bite at launch (payment), dispatch (concurrency, GPU-hours) and upload (storage).
   const billing = createBillingServices(db, config, log);
   runs.launchGate = (m, tenantId) => billing.plans.assertCanLaunch(m, tenantId);

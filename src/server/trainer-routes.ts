@@ -5,6 +5,12 @@ import { TrainerGateway, TrainerIdentity, TrainerRefused } from '../training/tra
 
 type TrainerRequest = Request & { trainer?: TrainerIdentity & { cancelled: boolean } };
 
+/** A request's Content-Length, or null when it has none (a chunked body). */
+const contentLength = (req: Request): number | null => {
+  const value = Number(req.headers['content-length']);
+  return req.headers['content-length'] !== undefined && Number.isSafeInteger(value) ? value : null;
+};
+
 /** The internal routes of the trainer protocol (src/trainer/README.md), under /internal/runs/:runId. */
 export function trainerRoutes(gateway: TrainerGateway, log: Logger): Router {
   const router = Router({ mergeParams: true });
@@ -40,15 +46,19 @@ export function trainerRoutes(gateway: TrainerGateway, log: Logger): Router {
   router.post('/metrics', auth(), json, handle(async (req) => ({ accepted: await gateway.metrics(req.trainer!, Array.isArray(req.body?.points) ? req.body.points : [], req.body?.progress ?? null) })));
   router.post('/events', auth(), json, handle(async (req) => (await gateway.event(req.trainer!, req.body?.level, req.body?.message ?? '', req.body?.data ?? null), {})));
   router.get('/checkpoints', auth(), handle(async (req) => ({ names: await gateway.checkpointNames(req.trainer!) })));
-  router.put('/checkpoints/:name', auth(), handle(async (req) => ({ key: await gateway.putCheckpoint(req.trainer!, String(req.params.name), req) })));
+  router.put('/checkpoints/:name', auth(), handle(async (req) => ({ key: await gateway.putCheckpoint(req.trainer!, String(req.params.name), req, contentLength(req)) })));
   router.get('/checkpoints/:name', auth(), handle(async (req, res) => stream(res, await gateway.getCheckpoint(req.trainer!, String(req.params.name)), 'application/octet-stream')));
-  router.put('/artifact', auth(), handle(async (req) => (await gateway.putArtifact(req.trainer!, req), {})));
+  router.put('/artifact', auth(), handle(async (req) => (await gateway.putArtifact(req.trainer!, req, contentLength(req)), {})));
   router.post('/complete', auth(), json, handle(async (req) => (await gateway.complete(req.trainer!, req.body), {})));
   router.post('/fail', auth(), json, handle(async (req) => (await gateway.fail(req.trainer!, String(req.body?.code ?? 'TRAINER_ERROR'), String(req.body?.message ?? ''), Boolean(req.body?.retryable)), {})));
 
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return void res.end();
-    if (err instanceof TrainerRefused) return void res.status(err.status).json({ error: err.code, message: err.message });
+    if (err instanceof TrainerRefused) {
+      // A refused upload's body is not read: close the connection rather than receive it.
+      if (err.status === 413) res.set('connection', 'close');
+      return void res.status(err.status).json({ error: err.code, message: err.message });
+    }
     log.error({ err, runId: req.params.runId, path: req.path }, 'trainer route failed');
     res.status(500).json({ error: 'INTERNAL', message: 'internal error' });
   });

@@ -12,6 +12,7 @@ import { artifactKey, TrainerGateway, type TrainerIdentity } from './trainer-gat
 const identity: TrainerIdentity = { runId: '00000000-0000-4000-8000-000000000001', tenantId: '00000000-0000-4000-8000-000000000002', attempt: 1 };
 const KEY = artifactKey(identity.tenantId, identity.runId, identity.attempt);
 const BUCKET = 'tuneforge-gateway';
+const MAX = 4 << 20;
 
 /** A store and what a test can see of it: the committed artifact, and what is left under tmp/. */
 interface Store {
@@ -59,11 +60,12 @@ describe.each([
   beforeEach(async () => {
     store = await makeStore();
     // Only the blob store is used by an artifact upload: no database, no dispatcher.
-    const gateway = new TrainerGateway(null as never, store.blobs, null as never, { heartbeatSeconds: 30, usageSliceSeconds: 60 });
+    const gateway = new TrainerGateway(null as never, store.blobs, null as never, { heartbeatSeconds: 30, usageSliceSeconds: 60, uploadMaxBytes: MAX });
     let settle: (v: unknown) => void;
     outcome = new Promise((resolve) => (settle = resolve));
     server = http.createServer((req, res) => {
-      gateway.putArtifact(identity, req).then(
+      const length = req.headers['content-length'];
+      gateway.putArtifact(identity, req, length === undefined ? null : Number(length)).then(
         () => (settle('stored'), res.end()),
         (err: Error & { code?: string }) => (settle(err.code ?? err.message), res.destroy()),
       );
@@ -91,12 +93,42 @@ describe.each([
   it('a client that disconnects half way: refused, no temporary blob or open upload left, no artifact', async () => {
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(`PUT /artifact HTTP/1.1\r\nhost: x\r\ncontent-length: ${10 << 20}\r\n\r\n`);
+    socket.write(`PUT /artifact HTTP/1.1\r\nhost: x\r\ncontent-length: ${3 << 20}\r\n\r\n`);
     socket.write(Buffer.alloc(1 << 20, 7));
     await new Promise((resolve) => setTimeout(resolve, 100));
     socket.destroy();
     const result = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000))]);
     expect(result).toBe('BAD_REQUEST');
+    expect(store.temporaries()).toEqual([]);
+    expect(store.openUploads()).toBe(0);
+    expect(await store.artifact()).toBeNull();
+  });
+
+  it('an upload whose Content-Length is over the limit: refused before a byte is stored', async () => {
+    // Only the headers are sent: the answer must not wait for the body.
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.on('error', () => undefined);
+    socket.write(`PUT /artifact HTTP/1.1\r\nhost: x\r\ncontent-length: ${MAX + 1}\r\n\r\n`);
+    const result = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('waited for the body'), 2000))]);
+    socket.destroy();
+    expect(result).toBe('TOO_LARGE');
+    expect(store.temporaries()).toEqual([]);
+    expect(await store.artifact()).toBeNull();
+  });
+
+  it('a chunked upload (no Content-Length) that passes the limit: cut off there, nothing left', async () => {
+    // A chunked body that never ends (a 256 KB chunk every few ms): only the limit can stop it.
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.on('error', () => undefined);
+    socket.write('PUT /artifact HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
+    const chunk = Buffer.concat([Buffer.from(`${(256 << 10).toString(16)}\r\n`), Buffer.alloc(256 << 10, 1), Buffer.from('\r\n')]);
+    const sender = setInterval(() => socket.writable && socket.write(chunk), 2);
+    const result = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still receiving after 5 s'), 5000))]);
+    clearInterval(sender);
+    socket.destroy();
+    expect(result).toBe('TOO_LARGE');
     expect(store.temporaries()).toEqual([]);
     expect(store.openUploads()).toBe(0);
     expect(await store.artifact()).toBeNull();

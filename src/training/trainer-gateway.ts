@@ -24,9 +24,9 @@ import {
   upsertCheckpoint,
 } from './training-run.repository';
 
-/** Why a trainer request is refused: 401 bad token; 409 the attempt was superseded or the run ended. */
+/** Why a trainer request is refused: 401 bad token; 409 the attempt was superseded or the run ended; 413 an upload over the limit. */
 export class TrainerRefused extends Error {
-  constructor(readonly status: 401 | 409 | 404 | 400, readonly code: string, message: string) {
+  constructor(readonly status: 401 | 409 | 404 | 400 | 413, readonly code: string, message: string) {
     super(message);
   }
 }
@@ -67,7 +67,7 @@ export class TrainerGateway {
     private readonly db: Database,
     private readonly blobs: BlobStore,
     private readonly dispatcher: RunDispatcher,
-    private readonly settings: { heartbeatSeconds: number; usageSliceSeconds: number },
+    private readonly settings: { heartbeatSeconds: number; usageSliceSeconds: number; uploadMaxBytes: number },
   ) {}
 
   /** Checks the token of a request. `allowCancelled` lets a heartbeat learn that the run was cancelled. */
@@ -165,9 +165,10 @@ export class TrainerGateway {
     await this.withRun(id, (m, run) => addEvent(m, run, lvl, String(message).slice(0, 2000), data));
   }
 
-  async putCheckpoint(id: TrainerIdentity, name: string, body: Readable): Promise<string> {
+  /** `declaredBytes`: the request's Content-Length, if it has one (an upload over the limit is then refused before a byte is read). */
+  async putCheckpoint(id: TrainerIdentity, name: string, body: Readable, declaredBytes: number | null): Promise<string> {
     if (!NAME.test(name)) throw new TrainerRefused(400, 'BAD_REQUEST', 'checkpoint names use letters, digits, ".", "_" and "-"');
-    const bytes = await this.store(body, checkpointKey(id.tenantId, id.runId, name));
+    const bytes = await this.store(body, declaredBytes, checkpointKey(id.tenantId, id.runId, name));
     await this.withRun(id, (m, run) => upsertCheckpoint(m, run, name, checkpointKey(id.tenantId, id.runId, name), bytes));
     return name;
   }
@@ -183,24 +184,37 @@ export class TrainerGateway {
     return this.db.withTenant({ tenantId: id.tenantId }, async (m) => (await listCheckpoints(m, id.runId)).map((c) => c.name));
   }
 
-  async putArtifact(id: TrainerIdentity, body: Readable): Promise<void> {
-    await this.store(body, artifactKey(id.tenantId, id.runId, id.attempt));
+  async putArtifact(id: TrainerIdentity, body: Readable, declaredBytes: number | null): Promise<void> {
+    await this.store(body, declaredBytes, artifactKey(id.tenantId, id.runId, id.attempt));
   }
 
   /**
    * Streams an upload into a temporary blob and commits it under `key`; returns its size. A body
    * cut off half way (the trainer died, the connection dropped) is refused and its temporary blob
-   * deleted (a failure after the whole body was read is the store's, and rethrown).
+   * deleted (a failure after the whole body was read is the store's, and rethrown). One larger
+   * than `uploadMaxBytes` is refused with 413: at once when its Content-Length says so, else as
+   * soon as it passes the limit (the connection is then cut).
    */
-  private async store(body: Readable, key: string): Promise<number> {
+  private async store(body: Readable, declaredBytes: number | null, key: string): Promise<number> {
+    const max = this.settings.uploadMaxBytes;
+    const tooLarge = () => new TrainerRefused(413, 'TOO_LARGE', `the upload is larger than the limit of ${max} bytes (TRAINER_UPLOAD_MAX_BYTES)`);
+    if (declaredBytes !== null && declaredBytes > max) throw tooLarge();
     const temp = this.blobs.createTemp();
     let bytes = 0;
-    body.on('data', (c: Buffer) => (bytes += c.length));
+    let over = false;
+    body.on('data', (c: Buffer) => {
+      bytes += c.length;
+      if (bytes > max && !over) {
+        over = true;
+        body.destroy(tooLarge());
+      }
+    });
     try {
       // pipeline, not pipe: when the body fails, pipe leaves the blob's stream (and its file) open forever.
       await pipeline(body, temp.stream);
     } catch (err) {
       await this.blobs.delete(temp.key).catch(() => undefined);
+      if (over) throw tooLarge();
       if (body.readableEnded) throw err;
       throw new TrainerRefused(400, 'BAD_REQUEST', `upload interrupted after ${bytes} bytes (${(err as Error).message})`);
     }
