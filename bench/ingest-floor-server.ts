@@ -2,8 +2,8 @@
  * The transport floor for bench:ingest: a node:http server that does only what every ingest must
  * do with an upload and nothing it can skip — receive the PUT body, sha256 it, write it to a file
  * on the same disk the way the blob store does (4 MiB write buffer, flushed to disk as it is
- * written) and fsync that file before answering. No parsing,
- * no validation, no statistics, no database. The ratio ingest / floor is what the dataset
+ * written) and fsync that file before answering. No parsing, no validation, no statistics, no
+ * database. The ratio ingest / floor is what the dataset
  * pipeline itself costs; floor / copy is what HTTP, hashing and Node cost before any of it.
  * Usage: node ingest-floor-server.js <port> <dir>
  */
@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { syncAsWritten } from '../src/storage/blob-store';
+import { fsyncPath, syncAsWritten } from '../src/storage/blob-store';
 
 const port = Number(process.argv[2]);
 const dir = process.argv[3];
@@ -33,9 +33,7 @@ const server = http.createServer((req, res) => {
   });
   req.on('end', () => {
     out.end(async () => {
-      const handle = await fs.promises.open(file, 'r');
-      await handle.sync();
-      await handle.close();
+      await fsyncPath(file);
       fs.rmSync(file);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ bytes, sha256: hash.digest('hex') }));

@@ -24,6 +24,7 @@ import { buildApiSchema } from './schema';
 import { consoleRoutes } from './console-routes';
 import { Services } from './services';
 import { trainerRoutes } from './trainer-routes';
+import { contentLength } from './content-length';
 import { stripeWebhookRoute } from './stripe-webhook-route';
 import { UploadRefused } from '../datasets/dataset.errors';
 import { presentUploadAnswer } from '../datasets/dataset.types';
@@ -103,7 +104,7 @@ export async function startServer(config: Config, services: Services, log: Logge
       const outcome = await services.datasets.receiveUpload(uploadId, token, req, {
         gzip: /gzip/i.test(req.header('content-encoding') ?? ''),
         callerTenantId: caller?.tenantId ?? null,
-        contentLength: req.header('content-length') ? Number(req.header('content-length')) : null,
+        contentLength: contentLength(req),
       });
       if (outcome.status === 413) res.setHeader('connection', 'close');
       res.status(outcome.status).json({ ...presentUploadAnswer(outcome.dataset, outcome.part), requestId });

@@ -2,14 +2,9 @@ import express, { NextFunction, Request, Response, Router } from 'express';
 import { Logger } from 'pino';
 import { pipeline } from 'node:stream/promises';
 import { TrainerGateway, TrainerIdentity, TrainerRefused } from '../training/trainer-gateway';
+import { contentLength } from './content-length';
 
 type TrainerRequest = Request & { trainer?: TrainerIdentity & { cancelled: boolean } };
-
-/** A request's Content-Length, or null when it has none (a chunked body). */
-const contentLength = (req: Request): number | null => {
-  const value = Number(req.headers['content-length']);
-  return req.headers['content-length'] !== undefined && Number.isSafeInteger(value) ? value : null;
-};
 
 /** The internal routes of the trainer protocol (src/trainer/README.md), under /internal/runs/:runId. */
 export function trainerRoutes(gateway: TrainerGateway, log: Logger): Router {

@@ -139,7 +139,7 @@ export function syncAsWritten(stream: fs.WriteStream): void {
 }
 
 /** fsync(2) of a file or directory (a directory is opened read-only, which Linux and macOS allow to sync). */
-async function fsyncPath(p: string): Promise<void> {
+export async function fsyncPath(p: string): Promise<void> {
   const handle = await fs.promises.open(p, 'r');
   try {
     await handle.sync();
